@@ -1,0 +1,149 @@
+"""REINFORCE: the policy gradient estimated from whole episodes.
+
+    grad J ~ (1/N) sum_n sum_t  Psi_t^n  grad log pi(a_t^n | s_t^n)
+
+with Psi_t = R(tau), the episode's whole return, or Psi_t = G_t = sum_{t'>=t} gamma^(t'-t) r_t',
+the reward-to-go (an action cannot affect rewards that came before it, so dropping them keeps
+the estimate unbiased and removes noise). Read `train_reinforce` top to bottom: collect N
+episodes, weight each log-probability, take one gradient step.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from core.config import knob
+from core.envs import ENV_IDS, make_vec_env, space_sizes
+from core.nets import CategoricalPolicy
+
+
+def returns_to_go(rewards: torch.Tensor, gamma: float) -> torch.Tensor:
+    """G_t = r_t + gamma * G_{t+1} along dim 0 (time); rows after an episode ends must be 0."""
+    out = torch.zeros_like(rewards)
+    running = torch.zeros_like(rewards[0])
+    for t in range(rewards.shape[0] - 1, -1, -1):
+        running = rewards[t] + gamma * running
+        out[t] = running
+    return out
+
+
+def reinforce_loss(logp: torch.Tensor, weights: torch.Tensor, n_episodes: int) -> torch.Tensor:
+    """Minus the surrogate whose gradient is the REINFORCE estimate (weights carry no grad)."""
+    return -(logp * weights.detach()).sum() / n_episodes
+
+
+@dataclass
+class ReinforceConfig:
+    env_id: str = knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
+                       choices=ENV_IDS)
+    lr: float = knob(0.01, "Learning rate", "Adam step size; can be changed while training.",
+                     lo=1e-4, hi=0.1, log=True, live=True)
+    episodes: int = knob(8, "Episodes per update", "N in the estimator: whole episodes, run in "
+                         "parallel, averaged into one gradient.", lo=1, hi=64)
+    gamma: float = knob(0.99, "Discount gamma", "How much a reward k steps later counts "
+                        "(gamma^k).", lo=0.8, hi=1.0, step=0.001)
+    hidden: int = knob(32, "Hidden units", "Width of the policy's two hidden layers.",
+                       lo=4, hi=256)
+    reward_to_go: bool = knob(True, "Reward-to-go", "Weight each action by the rewards after it "
+                              "(G_t) instead of the whole episode's return R(tau).")
+    max_updates: int = knob(300, "Updates", "Stop after this many updates.", lo=1, hi=5000)
+    device: str = "cpu"
+
+
+def collect_episodes(env, policy: CategoricalPolicy, obs: np.ndarray, device: str):
+    """Step every copy of the vector env until each has finished one episode.
+
+    Returns time-major tensors (T, N): observations, actions, rewards (0 after an episode
+    ends) and the alive mask. A copy that finished keeps stepping (its autoreset) until the
+    slowest one is done; those steps are masked out.
+    """
+    n = obs.shape[0]
+    alive = np.ones(n, dtype=bool)
+    obs_l, act_l, rew_l, mask_l = [], [], [], []
+    while alive.any():
+        obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device)
+        action = policy.act(obs_t)
+        obs_next, reward, terminated, truncated, _ = env.step(action.cpu().numpy())
+        obs_l.append(obs_t)
+        act_l.append(action)
+        rew_l.append(reward * alive)
+        mask_l.append(alive.copy())
+        alive &= ~(terminated | truncated)
+        obs = obs_next
+    to = dict(device=device)
+    return (torch.stack(obs_l), torch.stack(act_l),
+            torch.as_tensor(np.array(rew_l), dtype=torch.float32, **to),
+            torch.as_tensor(np.array(mask_l), dtype=torch.float32, **to))
+
+
+def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
+    """Yield one record per REINFORCE update (see the module docstring).
+
+    `config.lr` is read at every update, so the UI may change it mid-run. Keys starting with
+    '_' are payloads (the current policy's weights) that the runner keeps only for the latest
+    record.
+    """
+    torch.manual_seed(seed)
+    device = config.device
+    obs_size, n_actions = space_sizes(config.env_id)
+    policy = CategoricalPolicy(obs_size, n_actions, config.hidden).to(device)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    env = make_vec_env(config.env_id, config.episodes)
+    recent = deque(maxlen=20)
+    env_steps, start = 0, time.perf_counter()
+    try:
+        obs, _ = env.reset(seed=seed)
+        for update in range(1, config.max_updates + 1):
+            obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, device)
+            obs, _ = env.reset()
+            returns = rew_b.sum(0)
+            if config.reward_to_go:
+                weights = returns_to_go(rew_b, config.gamma)
+            else:
+                weights = returns_to_go(rew_b, config.gamma)[0].expand_as(rew_b)
+            logp_all = policy(obs_b)
+            logp = logp_all.gather(-1, act_b.unsqueeze(-1)).squeeze(-1) * mask_b
+            loss = reinforce_loss(logp, weights * mask_b, config.episodes)
+            for group in optimizer.param_groups:
+                group["lr"] = config.lr
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            grad_norm = torch.sqrt(sum((p.grad ** 2).sum() for p in policy.parameters()))
+            optimizer.step()
+
+            n_valid = mask_b.sum()
+            entropy = -((logp_all.exp() * logp_all).sum(-1) * mask_b).sum() / n_valid
+            returns_np = returns.cpu().numpy()
+            recent.extend(returns_np.tolist())
+            env_steps += int(n_valid.item())
+            yield {
+                "update": update,
+                "env_steps": env_steps,
+                "time_s": time.perf_counter() - start,
+                "return_mean": float(returns_np.mean()),
+                "return_std": float(returns_np.std()),
+                "return_min": float(returns_np.min()),
+                "return_max": float(returns_np.max()),
+                "return_avg20": float(np.mean(recent)),
+                "entropy": float(entropy.item()),
+                "loss": float(loss.item()),
+                "grad_norm": float(grad_norm.item()),
+                "lr": float(config.lr),
+                "_policy": copy.deepcopy(policy.state_dict()),
+            }
+    finally:
+        env.close()
+
+
+def policy_from_state(env_id: str, hidden: int, state: dict) -> CategoricalPolicy:
+    """Rebuild a CPU policy from a `_policy` payload (for replays)."""
+    obs_size, n_actions = space_sizes(env_id)
+    policy = CategoricalPolicy(obs_size, n_actions, hidden)
+    policy.load_state_dict({k: v.detach().cpu() for k, v in state.items()})
+    return policy.eval()

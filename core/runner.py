@@ -1,0 +1,200 @@
+"""Drive a trainer generator in a background thread.
+
+A trainer is any `Iterator[dict]`. `Run` pulls records from it on a daemon thread so a page can
+poll without blocking, and owns the whole life of a run:
+
+- start / pause / resume / stop, with `join` for tests and teardown;
+- a heartbeat: every `poll()` is a sign someone is watching; a run nobody polled for
+  `heartbeat_s` (the tab was closed) stops itself;
+- a bounded, thread-safe log: when full, every other record is dropped so the log still spans
+  the whole run at half the resolution (charts stay small, memory stays flat);
+- keys starting with '_' (weights, sample texts) are payloads kept for the latest record only;
+- an exception, or a NaN/inf in any number, ends the run with a message the page can show;
+- a process-wide cap on concurrent runs (a semaphore): a run over the cap waits its turn and
+  says so in its status.
+"""
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from typing import Callable, Iterator
+
+MAX_CONCURRENT_RUNS = int(os.environ.get("RLHF_PLAYGROUND_MAX_RUNS", "2"))
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
+
+IDLE, WAITING, RUNNING, PAUSED = "idle", "waiting", "running", "paused"
+FINISHED, STOPPED, FAILED = "finished", "stopped", "failed"
+ACTIVE = (WAITING, RUNNING, PAUSED)
+
+
+def first_non_finite(record: dict) -> str | None:
+    """The name of the first public number in `record` that is NaN or infinite, if any."""
+    for key, value in record.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            return key
+    return None
+
+
+class Run:
+    """One training run in a daemon thread. See the module docstring."""
+
+    def __init__(self, make_iterator: Callable[[], Iterator[dict]], *, max_records: int = 4000,
+                 heartbeat_s: float = 15.0, slots: threading.Semaphore | None = None,
+                 name: str = "run"):
+        if max_records < 2:
+            raise ValueError("max_records must be at least 2")
+        self._make_iterator = make_iterator
+        self._max_records = max_records
+        self._heartbeat_s = heartbeat_s
+        self._slots = slots if slots is not None else _slots
+        self.name = name
+        self._lock = threading.Lock()
+        self._records: list[dict] = []
+        self._stride = 1  # keep one record in `_stride` once the log has been thinned
+        self._seen = 0
+        self._payload: dict = {}
+        self._latest: dict | None = None
+        self._stop = threading.Event()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._thread: threading.Thread | None = None
+        self._last_poll = time.monotonic()
+        self.status = IDLE
+        self.message = ""
+        self.started_at: float | None = None
+        self.elapsed_s = 0.0
+
+    # ---- control (called from the UI thread) -------------------------------------------
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("a Run starts once; make a new Run to train again")
+        self._last_poll = time.monotonic()
+        self.status = WAITING
+        self._thread = threading.Thread(target=self._work, name=self.name, daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        if self.status in (WAITING, RUNNING):
+            self._resume.clear()
+            self.status = PAUSED
+
+    def resume(self) -> None:
+        if self.status == PAUSED:
+            self._last_poll = time.monotonic()
+            self.status = RUNNING
+            self._resume.set()
+
+    def stop(self, message: str = "Stopped.") -> None:
+        if self.status in ACTIVE or self.status == IDLE:
+            self.message = message
+        self._stop.set()
+        self._resume.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the worker; True when it has ended (or never started)."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    # ---- reading (called from the UI thread) -------------------------------------------
+    def poll(self) -> list[dict]:
+        """A snapshot of the log (oldest first); also the heartbeat that keeps the run alive."""
+        self._last_poll = time.monotonic()
+        with self._lock:
+            return list(self._records)
+
+    @property
+    def latest(self) -> dict | None:
+        """The newest record with its payload keys."""
+        with self._lock:
+            return None if self._latest is None else {**self._latest, **self._payload}
+
+    @property
+    def n_seen(self) -> int:
+        """Records the trainer has yielded (the log may hold fewer)."""
+        return self._seen
+
+    # ---- the worker thread ---------------------------------------------------------------
+    def _alive(self) -> bool:
+        if self._stop.is_set():
+            return False
+        if time.monotonic() - self._last_poll > self._heartbeat_s:
+            self.message = (f"Stopped: nobody watched this run for {self._heartbeat_s:.0f} s "
+                            "(was the tab closed?).")
+            self._stop.set()
+            return False
+        return True
+
+    def _wait_for_slot(self) -> bool:
+        while self._alive():
+            if self._slots.acquire(timeout=0.1):
+                return True
+        return False
+
+    def _wait_while_paused(self) -> bool:
+        while not self._resume.wait(timeout=0.1):
+            if not self._alive():
+                return False
+        return self._alive()
+
+    def _append(self, record: dict) -> None:
+        public = {k: v for k, v in record.items() if not k.startswith("_")}
+        payload = {k: v for k, v in record.items() if k.startswith("_")}
+        with self._lock:
+            self._latest = public
+            if payload:
+                self._payload = payload
+            if self._seen % self._stride == 0:
+                self._records.append(public)
+                if len(self._records) >= self._max_records:
+                    self._records = self._records[::2]
+                    self._stride *= 2
+            self._seen += 1
+
+    def _work(self) -> None:
+        if not self._wait_for_slot():
+            self.status = STOPPED
+            return
+        self.started_at = time.monotonic()
+        try:
+            if self.status == WAITING:
+                self.status = RUNNING
+            iterator = self._make_iterator()
+            for record in iterator:
+                bad = first_non_finite(record)
+                if bad is not None:
+                    self._append(record)
+                    self.status = FAILED
+                    self.message = (f"The run diverged: `{bad}` became {record[bad]} at record "
+                                    f"{self._seen}. Try a smaller learning rate, then Reset.")
+                    return
+                self._append(record)
+                self.elapsed_s = time.monotonic() - self.started_at
+                if not self._wait_while_paused():
+                    break
+            else:
+                self.status = FINISHED
+                self.message = self.message or "Finished."
+                return
+            self.status = STOPPED
+        except Exception as exc:  # the page shows it; the app lives on
+            self.status = FAILED
+            self.message = f"The run failed: {type(exc).__name__}: {exc}"
+        finally:
+            close = getattr(locals().get("iterator"), "close", None)
+            if close is not None:
+                try:
+                    close()
+                except Exception:
+                    pass
+            self.elapsed_s = time.monotonic() - (self.started_at or time.monotonic())
+            self._slots.release()

@@ -1,0 +1,108 @@
+"""Policy gradient (REINFORCE): the exact bandit gradient beside its samples, then live
+REINFORCE on CartPole / Acrobot. Widgets -> configs -> core -> charts; nothing computed here."""
+import numpy as np
+import streamlit as st
+import torch
+
+from core.bandit import BanditConfig, default_rewards, effective_rewards, sample_gradients, train_bandit
+from core.config import Knob
+from core.envs import record_episode
+from core.pg import ReinforceConfig, policy_from_state, train_reinforce
+from ui import charts
+from ui.lessons import lesson
+from ui.media import frames_to_gif
+from ui.params import config_widgets, float_sliders, show_url_messages, widget
+from ui.run_panel import current_run, live_panel, run_controls
+from ui.sidebar import current_device, current_seed
+
+PAGE = "policy_gradient"
+RUN_KEY = "pg_run"
+CLOUD_SIZE = 200
+
+show_url_messages()
+st.title("🎯 Policy gradient (REINFORCE)")
+lesson(PAGE, "intro")
+seed = current_seed()
+
+# ---- 1. the bandit: exact gradient vs sampled estimates ------------------------------------
+st.header("1 · A k-armed bandit: the exact gradient and its samples")
+lesson(PAGE, "bandit")
+with st.expander("Bandit settings", expanded=True):
+    bandit = config_widgets(BanditConfig, prefix="bandit_", columns=4)
+    rewards = float_sliders("True reward, arm", "r", default_rewards(bandit.k), -5.0, 5.0, 0.1,
+                            help="The arm's mean reward.", columns=min(bandit.k, 5))
+show_url_messages()
+trajectory = train_bandit(bandit, rewards, seed)
+t = widget(Knob("bandit_t", 0, "Inspect update t", "Which update the right-hand chart shows.",
+                lo=0, hi=bandit.updates), "bandit_t")
+t = min(t, bandit.updates)
+probs = trajectory["probs"]
+paid = trajectory["rewards"]
+cloud = np.stack([
+    sample_gradients(np.log(probs[t]), paid, bandit.batch_size, np.random.default_rng(seed + i)).mean(0)
+    for i in range(CLOUD_SIZE)])
+used = trajectory["estimate"][t] if t < bandit.updates else None
+
+left, right = st.columns(2)
+left.plotly_chart(charts.arm_paths(probs, paid, marker=t, title="π(a) over updates"),
+                  key="bandit_paths")
+right.plotly_chart(charts.gradient_cloud(trajectory["exact_grad"][t], cloud, used,
+                                         title=f"Gradient at update {t}: exact vs "
+                                               f"{CLOUD_SIZE} batch estimates", seed=seed),
+                   key="bandit_cloud")
+
+best = int(np.argmax(rewards))
+drops = np.diff(probs[:, best]) < 0
+m = st.columns(4)
+m[0].metric("Expected true reward J", f"{trajectory['expected_true_reward'][t]:.3f}",
+            f"{trajectory['expected_true_reward'][t] - trajectory['expected_true_reward'][0]:+.3f} since start")
+m[1].metric(f"π(best arm {best + 1})", f"{probs[t, best]:.3f}",
+            f"{probs[t, best] - probs[0, best]:+.3f} since start")
+m[2].metric("Updates that lowered the best arm", f"{int(drops.sum())} / {bandit.updates}")
+m[3].metric("…when it was not sampled",
+            f"{int((drops & (trajectory['counts'][:, best] == 0)).sum())}")
+lesson(PAGE, "positive")
+
+# ---- 2. REINFORCE on a real control task --------------------------------------------------
+st.header("2 · REINFORCE on CartPole, live")
+lesson(PAGE, "cartpole")
+config = config_widgets(ReinforceConfig, columns=4, device=current_device())
+show_url_messages()
+run = run_controls(RUN_KEY, config, lambda c: train_reinforce(c, seed))
+
+
+def draw(run, records):
+    if not records:
+        st.caption("Collecting the first batch of episodes…")
+        return
+    last = records[-1]
+    cols = st.columns(4)
+    cols[0].metric("Update", last["update"])
+    cols[1].metric("Environment steps", f"{last['env_steps']:,}")
+    cols[2].metric("Mean return (last 20 episodes)", f"{last['return_avg20']:.1f}")
+    cols[3].metric("Policy entropy", f"{last['entropy']:.3f}")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(charts.band_curve(
+        records, "update", "return_mean", "return_min", "return_max", title="Return per episode",
+        xtitle="update", ytitle="return", mean_name="batch mean", band_name="batch min–max",
+        extra={"mean of last 20 episodes": "return_avg20"}), key="pg_returns")
+    right.plotly_chart(charts.lines(records, "update", {"entropy": "entropy"},
+                                    title="Policy entropy", xtitle="update", ytitle="nats",
+                                    height=320), key="pg_entropy")
+
+
+live_panel(RUN_KEY, draw, "Press ▶ Start to train a policy; the curves grow as it learns.")
+
+st.subheader("Watch the current policy")
+run = current_run(RUN_KEY)
+latest = run.latest if run is not None else None
+if st.button("🎬 Replay one episode", key="pg_replay", disabled=latest is None,
+             help="Plays one episode with the policy as it is now (start a run first)."):
+    run_config = st.session_state[RUN_KEY]["config"]
+    policy = policy_from_state(run_config.env_id, run_config.hidden, latest["_policy"])
+    act = lambda obs: int(policy.act(torch.as_tensor(obs, dtype=torch.float32)).item())
+    frames, total = record_episode(run_config.env_id, act, seed=seed)
+    st.session_state["pg_replay_gif"] = (frames_to_gif(frames), total, latest["update"])
+if "pg_replay_gif" in st.session_state:
+    gif, total, update = st.session_state["pg_replay_gif"]
+    st.image(gif, caption=f"Policy after update {update}: return {total:.0f}")

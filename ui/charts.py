@@ -1,0 +1,98 @@
+"""Plotly figure builders. Every figure has an explicit height and a `uirevision`, so a live
+redraw keeps the student's zoom, and is kept under ~2k points."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+MAX_POINTS = 2000
+PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6",
+           "#9D755D", "#BAB0AC", "#EECA3B")
+
+
+def downsample(records: list[dict], max_points: int = MAX_POINTS) -> list[dict]:
+    if len(records) <= max_points:
+        return records
+    stride = -(-len(records) // max_points)
+    return records[::stride] + ([records[-1]] if (len(records) - 1) % stride else [])
+
+
+def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int,
+            revision: str) -> go.Figure:
+    fig.update_layout(title=title, height=height, uirevision=revision,
+                      margin=dict(l=10, r=10, t=40, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"))
+    fig.update_xaxes(title=xtitle)
+    fig.update_yaxes(title=ytitle)
+    return fig
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def band_curve(records: list[dict], x: str, mean: str, lo: str, hi: str, *, title: str,
+               xtitle: str, ytitle: str, mean_name: str, band_name: str,
+               extra: dict[str, str] | None = None, height: int = 320) -> go.Figure:
+    """A mean line with a shaded band between `lo` and `hi` (and optional extra lines)."""
+    rows = downsample(records)
+    xs = [r[x] for r in rows]
+    color = PALETTE[0]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[r[hi] for r in rows] + [r[lo] for r in rows][::-1],
+                             fill="toself", fillcolor=_rgba(color, 0.2), line=dict(width=0),
+                             name=band_name, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=xs, y=[r[mean] for r in rows], name=mean_name,
+                             line=dict(color=color, width=2)))
+    for i, (name, key) in enumerate((extra or {}).items()):
+        fig.add_trace(go.Scatter(x=xs, y=[r[key] for r in rows], name=name,
+                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2, dash="dot")))
+    return _layout(fig, title, xtitle, ytitle, height, revision=title)
+
+
+def lines(records: list[dict], x: str, ys: dict[str, str], *, title: str, xtitle: str,
+          ytitle: str, height: int = 260) -> go.Figure:
+    rows = downsample(records)
+    fig = go.Figure()
+    for i, (name, key) in enumerate(ys.items()):
+        fig.add_trace(go.Scatter(x=[r[x] for r in rows], y=[r[key] for r in rows], name=name,
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+    return _layout(fig, title, xtitle, ytitle, height, revision=title)
+
+
+def arm_paths(probs: np.ndarray, rewards: np.ndarray, marker: int | None = None, *,
+              title: str, height: int = 320) -> go.Figure:
+    """Each arm's probability over updates (one line per arm)."""
+    fig = go.Figure()
+    steps = np.arange(probs.shape[0])
+    for i in range(probs.shape[1]):
+        fig.add_trace(go.Scatter(x=steps, y=probs[:, i], name=f"arm {i + 1} (r={rewards[i]:.2g})",
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+    if marker is not None:
+        fig.add_vline(x=marker, line=dict(color="gray", dash="dash"))
+    fig.update_yaxes(range=[0, 1])
+    return _layout(fig, title, "update", "probability π(a)", height, revision=title)
+
+
+def gradient_cloud(exact: np.ndarray, estimates: np.ndarray, used: np.ndarray | None, *,
+                   title: str, height: int = 320, seed: int = 0) -> go.Figure:
+    """Per arm: the exact gradient (bar), many sampled estimates (dots) and their mean."""
+    k = len(exact)
+    arms = [f"arm {i + 1}" for i in range(k)]
+    rng = np.random.default_rng(seed)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=np.arange(k), y=exact, name="exact ∇J",
+                         marker_color=_rgba(PALETTE[0], 0.6)))
+    jitter = rng.uniform(-0.25, 0.25, size=estimates.shape)
+    fig.add_trace(go.Scatter(x=(np.arange(k)[None, :] + jitter).ravel(), y=estimates.ravel(),
+                             mode="markers", name="sampled estimates",
+                             marker=dict(size=4, color=_rgba(PALETTE[1], 0.35))))
+    fig.add_trace(go.Scatter(x=np.arange(k), y=estimates.mean(axis=0), mode="markers",
+                             name="mean of estimates",
+                             marker=dict(symbol="line-ew", size=28, line=dict(width=3, color="black"))))
+    if used is not None:
+        fig.add_trace(go.Scatter(x=np.arange(k), y=used, mode="markers", name="estimate used",
+                                 marker=dict(symbol="diamond", size=11, color=PALETTE[3])))
+    fig.update_xaxes(tickvals=list(range(k)), ticktext=arms)
+    return _layout(fig, title, "", "∂J/∂θᵢ", height, revision=title)

@@ -1,0 +1,116 @@
+"""Widgets generated from a config's knobs, kept in sync with the URL.
+
+Why not Streamlit's own `bind="query-params"`: it drops an unreadable value and clamps an
+out-of-range one without a word. Here every value in the URL goes through `core.config.parse_knob`
+first; a refused value gives a visible message and the default, and the URL is rewritten to
+what the page really uses, so a copied link always reproduces the page.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+import numpy as np
+import streamlit as st
+
+from core.config import Knob, knobs, parse_knob
+
+_MESSAGES = "_url_messages"
+
+
+def log_grid(lo: float, hi: float) -> list[float]:
+    """Round numbers from lo to hi, about six per decade (1, 1.5, 2, 3, 5, 7 x 10^k)."""
+    values = []
+    for exponent in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
+        for mantissa in (1, 1.5, 2, 3, 5, 7):
+            v = float(f"{mantissa * 10.0 ** exponent:.6g}")
+            if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9):
+                values.append(v)
+    return values
+
+
+def _nearest(grid: list[float], value: float) -> float:
+    return min(grid, key=lambda g: abs(math.log(g) - math.log(value)))
+
+
+def _seed_from_url(k: Knob, key: str) -> None:
+    """Put the URL's value (or the default, with a message) into session state once."""
+    if key in st.session_state:
+        return
+    raw = st.query_params.get(key)
+    value = k.default
+    if raw is not None:
+        value, message = parse_knob(k, raw)
+        if message:
+            st.session_state.setdefault(_MESSAGES, []).append(message.replace(f"`{k.name}=", f"`{key}="))
+    if k.log:
+        value = _nearest(log_grid(k.lo, k.hi), value)
+    st.session_state[key] = value
+
+
+def widget(k: Knob, key: str, container=None, disabled: bool = False,
+           format_func=str) -> Any:
+    """One widget for one knob, seeded from the URL and written back to it."""
+    container = container if container is not None else st
+    _seed_from_url(k, key)
+    common = dict(key=key, help=k.help or None, disabled=disabled)
+    if k.kind == "choice":
+        value = container.selectbox(k.label, list(k.choices), format_func=format_func, **common)
+    elif k.kind == "bool":
+        value = container.toggle(k.label, **common)
+    elif k.log:
+        value = container.select_slider(k.label, options=log_grid(k.lo, k.hi),
+                                        format_func=lambda v: f"{v:g}", **common)
+    elif k.kind == "int" and k.hi - k.lo > 10_000:
+        value = container.number_input(k.label, min_value=int(k.lo), max_value=int(k.hi),
+                                       step=1, **common)
+    elif k.kind == "int":
+        value = container.slider(k.label, min_value=int(k.lo), max_value=int(k.hi),
+                                 step=int(k.step or 1), **common)
+    else:
+        value = container.slider(k.label, min_value=float(k.lo), max_value=float(k.hi),
+                                 step=float(k.step) if k.step else None, **common)
+    _write_url(key, value, k.default)
+    return value
+
+
+def _write_url(key: str, value: Any, default: Any) -> None:
+    if value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    else:
+        text = str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
+        if st.query_params.get(key) != text:
+            st.query_params[key] = text
+
+
+def config_widgets(config_cls, *, prefix: str = "", columns: int = 1, exclude: Iterable[str] = (),
+                   disabled: Iterable[str] = (), **fixed) -> Any:
+    """Build `config_cls` from one widget per knob (laid out in `columns`); `fixed` sets
+    non-knob fields such as the device."""
+    ks = [k for k in knobs(config_cls) if k.name not in set(exclude)]
+    cols = st.columns(columns) if columns > 1 else [st.container()]
+    values = {}
+    for i, k in enumerate(ks):
+        values[k.name] = widget(k, prefix + k.name, cols[i % len(cols)],
+                                disabled=k.name in set(disabled))
+    return config_cls(**values, **fixed)
+
+
+def float_sliders(label: str, key_prefix: str, defaults: np.ndarray, lo: float, hi: float,
+                  step: float, help: str = "", columns: int = 4) -> np.ndarray:
+    """A row of float sliders (one per entry of `defaults`), each bound to the URL as
+    `{key_prefix}{i+1}`: e.g. the true reward of each bandit arm."""
+    cols = st.columns(min(columns, len(defaults)))
+    out = []
+    for i, default in enumerate(defaults):
+        k = Knob(name=f"{key_prefix}{i + 1}", default=float(round(default, 2)),
+                 label=f"{label} {i + 1}", help=help, lo=lo, hi=hi, step=step)
+        out.append(widget(k, k.name, cols[i % len(cols)]))
+    return np.array(out, dtype=float)
+
+
+def show_url_messages() -> None:
+    """Show (once) what the URL asked for that the page could not use."""
+    for message in st.session_state.pop(_MESSAGES, []):
+        st.warning(f"Ignored a URL parameter: {message}", icon="⚠️")

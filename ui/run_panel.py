@@ -1,0 +1,109 @@
+"""Run controls and the live panel, shared by every page that trains.
+
+The Run lives in st.session_state; a fragment polls it every half second while it is active
+(the poll is also the run's heartbeat). Widget changes rerun the page but never touch the
+thread, and knobs marked live are pushed into the running config.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+import streamlit as st
+
+from core.config import knobs
+from core.runner import FAILED, FINISHED, MAX_CONCURRENT_RUNS, PAUSED, RUNNING, STOPPED, WAITING, Run
+
+POLL_S = 0.5
+
+_STATUS = {
+    WAITING: ("⏳", f"Waiting for a free slot: at most {MAX_CONCURRENT_RUNS} runs train at once "
+               "on this server. It starts as soon as one ends."),
+    RUNNING: ("🟢", "Training…"),
+    PAUSED: ("⏸️", "Paused. Resume to go on from here."),
+    FINISHED: ("✅", ""),
+    STOPPED: ("⏹️", ""),
+    FAILED: ("❌", ""),
+}
+
+
+def current_run(key: str) -> Run | None:
+    entry = st.session_state.get(key)
+    return entry["run"] if entry else None
+
+
+def run_controls(key: str, config, make_iterator: Callable[[], object]) -> Run | None:
+    """Start / Pause-Resume / Stop / Reset buttons for the run stored under `key`.
+
+    `config` is what the sliders say now. A new run trains on a copy of it; while it runs, its
+    live knobs follow the sliders, and a change to any other knob is flagged as applying to
+    the next run.
+    """
+    entry = st.session_state.get(key)
+    run: Run | None = entry["run"] if entry else None
+    cols = st.columns(4)
+    active = run is not None and run.active
+    if cols[0].button("▶ Start", key=f"{key}_start", disabled=active, type="primary",
+                      width="stretch"):
+        if run is not None:
+            run.stop()
+        run_config = dataclasses.replace(config)
+        run = Run(lambda: make_iterator(run_config), name=key)
+        st.session_state[key] = entry = {"run": run, "config": run_config}
+        run.start()
+        active = True
+    paused = run is not None and run.status == PAUSED
+    if cols[1].button("⏵ Resume" if paused else "⏸ Pause", key=f"{key}_pause",
+                      disabled=not active, width="stretch"):
+        run.resume() if paused else run.pause()
+    if cols[2].button("⏹ Stop", key=f"{key}_stop", disabled=not active,
+                      width="stretch"):
+        run.stop()
+    if cols[3].button("↺ Reset", key=f"{key}_reset", disabled=run is None,
+                      width="stretch"):
+        if run is not None:
+            run.stop()
+            run.join(timeout=2.0)
+        st.session_state.pop(key, None)
+        return None
+    if entry and run.active:
+        _push_live_knobs(entry["config"], config)
+    return run
+
+
+def _push_live_knobs(run_config, slider_config) -> None:
+    pending = []
+    for k in knobs(run_config):
+        new = getattr(slider_config, k.name)
+        if getattr(run_config, k.name) == new:
+            continue
+        if k.live:
+            setattr(run_config, k.name, new)
+        else:
+            pending.append(k.label)
+    if pending:
+        st.caption("Applies to the next run (press Start or Reset): " + ", ".join(pending) + ".")
+
+
+def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: str) -> None:
+    """Draw the run under `key` now, and again every POLL_S seconds while it is active."""
+    run = current_run(key)
+    interval = POLL_S if run is not None and run.active else None
+
+    @st.fragment(run_every=interval)
+    def _panel():
+        run = current_run(key)
+        if run is None:
+            st.info(empty_text)
+            return
+        records = run.poll()
+        icon, text = _STATUS.get(run.status, ("", ""))
+        st.caption(f"{icon} {text or run.message}  ·  {run.n_seen} updates  ·  "
+                   f"{run.elapsed_s:.1f} s")
+        if run.status == FAILED:
+            st.error(run.message)
+        draw(run, records)
+        if interval is not None and not run.active:
+            st.rerun()  # the run ended: redraw the page once and stop polling
+
+    _panel()
