@@ -62,11 +62,11 @@ class BanditConfig:
     batch_size: int = knob(4, "Samples per update", "Pulls averaged into one gradient estimate.",
                            lo=1, hi=256)
     updates: int = knob(60, "Updates", "How many REINFORCE updates to take.", lo=1, hi=500)
-    skew: float = knob(1.5, "Initial skew", "0 starts uniform; larger starts the best arm rarer.",
+    skew: float = knob(0.8, "Initial skew", "0 starts uniform; larger starts the best arm rarer.",
                        lo=0.0, hi=4.0, step=0.1)
     all_positive: bool = knob(False, "Make every reward positive",
                               "Add the shift to every reward so that even the worst arm pays.")
-    shift: float = knob(10.0, "Shift", "How much is added to every reward when they are made "
+    shift: float = knob(5.0, "Shift", "How much is added to every reward when they are made "
                         "positive (after lifting the worst to 0).", lo=0.0, hi=50.0, step=0.5)
 
 

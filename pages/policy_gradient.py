@@ -33,8 +33,9 @@ with st.expander("Bandit settings", expanded=True):
                             help="The arm's mean reward.", columns=min(bandit.k, 5))
 show_url_messages()
 trajectory = train_bandit(bandit, rewards, seed)
-t = widget(Knob("bandit_t", 0, "Inspect update t", "Which update the right-hand chart shows.",
-                lo=0, hi=bandit.updates), "bandit_t")
+t = widget(Knob("bandit_t", bandit.updates, "Inspect update t",
+                "Which update the right-hand chart shows (0 is the start).", lo=0,
+                hi=bandit.updates), "bandit_t")
 t = min(t, bandit.updates)
 probs = trajectory["probs"]
 paid = trajectory["rewards"]

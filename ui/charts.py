@@ -20,8 +20,8 @@ def downsample(records: list[dict], max_points: int = MAX_POINTS) -> list[dict]:
 def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int,
             revision: str) -> go.Figure:
     fig.update_layout(title=title, height=height, uirevision=revision,
-                      margin=dict(l=10, r=10, t=40, b=10),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=1, xanchor="right"))
+                      margin=dict(l=10, r=10, t=40, b=20),
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"))
     fig.update_xaxes(title=xtitle)
     fig.update_yaxes(title=ytitle)
     return fig
