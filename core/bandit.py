@@ -71,8 +71,9 @@ class BanditConfig:
 
 
 def default_rewards(k: int) -> np.ndarray:
-    """Evenly spaced true rewards from -1 to 1 (the last arm is the best)."""
-    return np.linspace(-1.0, 1.0, k)
+    """-1, -0.5, 0, 0.5, ...: the last arm is the best, and arm i's default does not depend
+    on k (so adding an arm leaves the others where they were)."""
+    return -1.0 + 0.5 * np.arange(k)
 
 
 def effective_rewards(r: np.ndarray, config: BanditConfig) -> np.ndarray:

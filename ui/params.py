@@ -34,8 +34,14 @@ def _nearest(grid: list[float], value: float) -> float:
 
 
 def _seed_from_url(k: Knob, key: str) -> None:
-    """Put the URL's value (or the default, with a message) into session state once."""
+    """Put the URL's value (or the default, with a message) into session state once.
+
+    A knob whose range depends on another (inspect update t <= updates) may find its kept
+    value outside a range that just shrank: it is clamped, as the slider would show it."""
     if key in st.session_state:
+        value = st.session_state[key]
+        if k.kind in ("int", "float") and k.lo is not None and not k.log:
+            st.session_state[key] = min(max(value, k.lo), k.hi)
         return
     raw = st.query_params.get(key)
     value = k.default

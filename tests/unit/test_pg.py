@@ -1,0 +1,73 @@
+import numpy as np
+import pytest
+import torch
+
+from core.nets import CategoricalPolicy
+from core.pg import ReinforceConfig, reinforce_loss, returns_to_go, train_reinforce
+
+
+def test_returns_to_go_hand_example():
+    # gamma = 0.5, rewards 1, 0, 2 then the episode is over (zeros)
+    rewards = torch.tensor([[1.0], [0.0], [2.0], [0.0]])
+    got = returns_to_go(rewards, 0.5)[:, 0].tolist()
+    assert got == [1.5, 1.0, 2.0, 0.0]
+
+
+def test_returns_to_go_is_per_column():
+    rewards = torch.tensor([[1.0, 1.0], [1.0, 0.0]])
+    np.testing.assert_allclose(returns_to_go(rewards, 1.0).numpy(), [[2.0, 1.0], [1.0, 0.0]])
+
+
+def test_reinforce_loss_gradient_is_weighted_score_sum():
+    torch.manual_seed(0)
+    policy = CategoricalPolicy(3, 2, 8)
+    obs, actions = torch.randn(5, 3), torch.tensor([0, 1, 1, 0, 1])
+    weights = torch.tensor([1.0, -2.0, 0.5, 3.0, 0.0])
+    logp = policy(obs).gather(-1, actions[:, None]).squeeze(-1)
+    grads = torch.autograd.grad(reinforce_loss(logp, weights, n_episodes=2), list(policy.parameters()))
+    manual = [torch.zeros_like(p) for p in policy.parameters()]
+    for i in range(5):
+        lp = policy(obs[i:i + 1])[0, actions[i]]
+        for m, g in zip(manual, torch.autograd.grad(lp, list(policy.parameters()))):
+            m -= weights[i] * g / 2
+    for a, b in zip(grads, manual):
+        torch.testing.assert_close(a, b)
+
+
+def _curve(config, seed):
+    return [{k: v for k, v in r.items() if k not in ("time_s", "_policy")}
+            for r in train_reinforce(config, seed)]
+
+
+def test_same_seed_same_curve_and_other_seed_differs():
+    config = ReinforceConfig(max_updates=4, episodes=4)
+    assert _curve(config, 7) == _curve(config, 7)
+    assert _curve(config, 7) != _curve(config, 8)
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Acrobot-v1"])
+@pytest.mark.parametrize("reward_to_go", [True, False])
+def test_records_are_well_formed(env_id, reward_to_go):
+    config = ReinforceConfig(env_id=env_id, max_updates=2, episodes=2, reward_to_go=reward_to_go)
+    records = list(train_reinforce(config, 0))
+    assert [r["update"] for r in records] == [1, 2]
+    for r in records:
+        assert r["return_min"] <= r["return_mean"] <= r["return_max"]
+        assert 0 < r["entropy"] <= np.log(3) + 1e-6
+        assert set(r["_policy"]) and r["env_steps"] > 0
+
+
+def test_learning_rate_is_read_live():
+    config = ReinforceConfig(max_updates=3, episodes=2)
+    lrs = []
+    for record in train_reinforce(config, 0):
+        lrs.append(record["lr"])
+        config.lr = 0.05
+    assert lrs == [0.01, 0.05, 0.05]
+
+
+def test_reinforce_solves_cartpole():
+    """A learning test with a generous budget (the time to 475 is a benchmark)."""
+    config = ReinforceConfig(max_updates=400)
+    best = max(r["return_avg20"] for r in train_reinforce(config, seed=1))
+    assert best >= 475

@@ -1,0 +1,161 @@
+import itertools
+import threading
+import time
+
+import pytest
+
+from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run
+
+
+def wait_until(predicate, timeout=5.0, poll=None):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if poll is not None:
+            poll.poll()
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def ticking(delay=0.002):
+    for i in itertools.count():
+        time.sleep(delay)
+        yield {"step": i, "value": float(i)}
+
+
+@pytest.fixture
+def slots():
+    return threading.BoundedSemaphore(4)
+
+
+def test_a_finite_trainer_finishes_with_all_records(slots):
+    run = Run(lambda: ({"step": i} for i in range(10)), slots=slots)
+    run.start()
+    assert run.join(5) and run.status == FINISHED
+    assert [r["step"] for r in run.poll()] == list(range(10))
+
+
+def test_stop_ends_the_thread_and_closes_the_trainer(slots):
+    closed = threading.Event()
+
+    def trainer():
+        try:
+            yield from ticking()
+        finally:
+            closed.set()
+
+    run = Run(trainer, slots=slots)
+    run.start()
+    assert wait_until(lambda: run.n_seen > 3, poll=run)
+    run.stop()
+    assert run.join(5) and run.status == STOPPED and closed.is_set()
+
+
+def test_pause_holds_and_resume_continues(slots):
+    run = Run(ticking, slots=slots)
+    run.start()
+    assert wait_until(lambda: run.n_seen > 3, poll=run)
+    run.pause()
+    assert run.status == PAUSED
+    time.sleep(0.05)
+    held = run.n_seen
+    time.sleep(0.2)
+    run.poll()
+    assert run.n_seen == held
+    run.resume()
+    assert run.status == RUNNING
+    assert wait_until(lambda: run.n_seen > held + 3, poll=run)
+    run.stop()
+    run.join(5)
+
+
+@pytest.mark.parametrize("pause", [False, True])
+def test_a_run_nobody_polls_stops_itself(slots, pause):
+    run = Run(ticking, heartbeat_s=0.3, slots=slots)
+    run.start()
+    if pause:
+        wait_until(lambda: run.n_seen > 0)
+        run.pause()
+    assert run.join(5)
+    assert run.status == STOPPED and "nobody watched" in run.message
+
+
+def test_polling_keeps_it_alive(slots):
+    run = Run(ticking, heartbeat_s=0.3, slots=slots)
+    run.start()
+    for _ in range(8):
+        time.sleep(0.1)
+        run.poll()
+    assert run.status == RUNNING
+    run.stop()
+    run.join(5)
+
+
+def test_an_exception_fails_the_run_with_its_message(slots):
+    def trainer():
+        yield {"step": 0}
+        raise ValueError("bad shapes")
+
+    run = Run(trainer, slots=slots)
+    run.start()
+    assert run.join(5)
+    assert run.status == FAILED and "ValueError: bad shapes" in run.message
+    assert len(run.poll()) == 1
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_number_stops_a_diverging_run(slots, bad):
+    def trainer():
+        yield {"step": 0, "loss": 1.0}
+        yield {"step": 1, "loss": bad}
+        yield {"step": 2, "loss": 1.0}
+
+    run = Run(trainer, slots=slots)
+    run.start()
+    assert run.join(5)
+    assert run.status == FAILED and "diverged" in run.message and "loss" in run.message
+    assert [r["step"] for r in run.poll()] == [0, 1]
+
+
+def test_the_log_is_bounded_and_still_spans_the_run(slots):
+    run = Run(lambda: ({"step": i} for i in range(1000)), max_records=50, slots=slots)
+    run.start()
+    run.join(5)
+    steps = [r["step"] for r in run.poll()]
+    assert len(steps) < 50 and steps[0] == 0 and steps[-1] >= 1000 - 64
+    assert steps == sorted(steps) and run.n_seen == 1000
+    assert run.latest["step"] == 999
+
+
+def test_payload_keys_are_kept_only_for_the_latest_record(slots):
+    run = Run(lambda: ({"step": i, "_weights": [i]} for i in range(5)), slots=slots)
+    run.start()
+    run.join(5)
+    assert all("_weights" not in r for r in run.poll())
+    assert run.latest == {"step": 4, "_weights": [4]}
+
+
+def test_runs_over_the_cap_wait_for_a_slot():
+    one = threading.BoundedSemaphore(1)
+    first, second = Run(ticking, slots=one), Run(ticking, slots=one)
+    first.start()
+    assert wait_until(lambda: first.status == RUNNING, poll=first)
+    second.start()
+    time.sleep(0.3)
+    first.poll()
+    second.poll()
+    assert second.status == WAITING and second.n_seen == 0
+    first.stop()
+    first.join(5)
+    assert wait_until(lambda: second.n_seen > 0, poll=second)
+    second.stop()
+    second.join(5)
+
+
+def test_a_run_starts_once(slots):
+    run = Run(lambda: iter(()), slots=slots)
+    run.start()
+    run.join(5)
+    with pytest.raises(RuntimeError):
+        run.start()
