@@ -19,14 +19,21 @@ import math
 import os
 import threading
 import time
+import weakref
 from typing import Callable, Iterator
 
 MAX_CONCURRENT_RUNS = int(os.environ.get("RLHF_PLAYGROUND_MAX_RUNS", "2"))
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
+_started: "weakref.WeakSet[Run]" = weakref.WeakSet()
 
 IDLE, WAITING, RUNNING, PAUSED = "idle", "waiting", "running", "paused"
 FINISHED, STOPPED, FAILED = "finished", "stopped", "failed"
 ACTIVE = (WAITING, RUNNING, PAUSED)
+
+
+def active_runs() -> list["Run"]:
+    """Every run in this process that is waiting, running or paused."""
+    return [run for run in list(_started) if run.active]
 
 
 def first_non_finite(record: dict) -> str | None:
@@ -75,6 +82,7 @@ class Run:
         self._last_poll = time.monotonic()
         self.status = WAITING
         self._thread = threading.Thread(target=self._work, name=self.name, daemon=True)
+        _started.add(self)
         self._thread.start()
 
     def pause(self) -> None:

@@ -32,42 +32,58 @@ def current_run(key: str) -> Run | None:
     return entry["run"] if entry else None
 
 
-def run_controls(key: str, config, make_iterator: Callable[[], object]) -> Run | None:
+def _start(key: str, config, make_iterator) -> None:
+    old = current_run(key)
+    if old is not None:
+        old.stop()
+    run_config = dataclasses.replace(config)
+    run = Run(lambda: make_iterator(run_config), name=key)
+    st.session_state[key] = {"run": run, "config": run_config}
+    run.start()
+
+
+def _pause_or_resume(key: str) -> None:
+    run = current_run(key)
+    if run is not None:
+        run.resume() if run.status == PAUSED else run.pause()
+
+
+def _stop(key: str) -> None:
+    run = current_run(key)
+    if run is not None:
+        run.stop()
+
+
+def _reset(key: str) -> None:
+    run = current_run(key)
+    if run is not None:
+        run.stop()
+        run.join(timeout=2.0)
+    st.session_state.pop(key, None)
+
+
+def run_controls(key: str, config, make_iterator: Callable[[object], object]) -> Run | None:
     """Start / Pause-Resume / Stop / Reset buttons for the run stored under `key`.
 
     `config` is what the sliders say now. A new run trains on a copy of it; while it runs, its
     live knobs follow the sliders, and a change to any other knob is flagged as applying to
-    the next run.
+    the next run. The buttons act in callbacks, before the page redraws, so each shows the
+    state it just caused.
     """
-    entry = st.session_state.get(key)
-    run: Run | None = entry["run"] if entry else None
-    cols = st.columns(4)
+    run = current_run(key)
     active = run is not None and run.active
-    if cols[0].button("▶ Start", key=f"{key}_start", disabled=active, type="primary",
-                      width="stretch"):
-        if run is not None:
-            run.stop()
-        run_config = dataclasses.replace(config)
-        run = Run(lambda: make_iterator(run_config), name=key)
-        st.session_state[key] = entry = {"run": run, "config": run_config}
-        run.start()
-        active = True
     paused = run is not None and run.status == PAUSED
-    if cols[1].button("⏵ Resume" if paused else "⏸ Pause", key=f"{key}_pause",
-                      disabled=not active, width="stretch"):
-        run.resume() if paused else run.pause()
-    if cols[2].button("⏹ Stop", key=f"{key}_stop", disabled=not active,
-                      width="stretch"):
-        run.stop()
-    if cols[3].button("↺ Reset", key=f"{key}_reset", disabled=run is None,
-                      width="stretch"):
-        if run is not None:
-            run.stop()
-            run.join(timeout=2.0)
-        st.session_state.pop(key, None)
-        return None
-    if entry and run.active:
-        _push_live_knobs(entry["config"], config)
+    cols = st.columns(4)
+    cols[0].button("▶ Start", key=f"{key}_start", disabled=active, type="primary",
+                   width="stretch", on_click=_start, args=(key, config, make_iterator))
+    cols[1].button("⏵ Resume" if paused else "⏸ Pause", key=f"{key}_pause", disabled=not active,
+                   width="stretch", on_click=_pause_or_resume, args=(key,))
+    cols[2].button("⏹ Stop", key=f"{key}_stop", disabled=not active, width="stretch",
+                   on_click=_stop, args=(key,))
+    cols[3].button("↺ Reset", key=f"{key}_reset", disabled=run is None, width="stretch",
+                   on_click=_reset, args=(key,))
+    if active:
+        _push_live_knobs(st.session_state[key]["config"], config)
     return run
 
 

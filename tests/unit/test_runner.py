@@ -159,3 +159,13 @@ def test_a_run_starts_once(slots):
     run.join(5)
     with pytest.raises(RuntimeError):
         run.start()
+
+
+def test_active_runs_lists_the_live_ones(slots):
+    from core.runner import active_runs
+    run = Run(ticking, slots=slots)
+    run.start()
+    assert run in active_runs()
+    run.stop()
+    run.join(5)
+    assert run not in active_runs()

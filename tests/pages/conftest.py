@@ -1,0 +1,42 @@
+import json
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.runner import Run, active_runs
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def app():
+    """An AppTest of the whole app; every run it started is stopped and joined afterwards."""
+    apps = []
+
+    def make(page: str | None = None, **query) -> AppTest:
+        """The app opened with `query` in its URL, on `page` (a path under pages/)."""
+        at = AppTest.from_file(APP, default_timeout=60)
+        for key, value in query.items():
+            at.query_params[key] = value
+        apps.append(at)
+        at.run()
+        return at.switch_page(page).run() if page else at
+
+    yield make
+    for run in active_runs():
+        run.stop()
+        assert run.join(10), "a run thread did not stop"
+
+
+def wait_for_records(run: Run, n: int = 1, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while run.n_seen < n and time.monotonic() < end:
+        run.poll()
+        time.sleep(0.05)
+    assert run.n_seen >= n, f"run yielded {run.n_seen} records ({run.status}: {run.message})"
+
+
+def plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

@@ -1,0 +1,27 @@
+def test_home_renders_the_loop_the_path_and_the_guide(app):
+    at = app()
+    assert not at.exception
+    assert at.title[0].value.endswith("RLHF Playground")
+    assert at.get("graphviz_chart"), "the RL loop is drawn"
+    text = " ".join(m.value for m in at.markdown)
+    for stop in ("Policy gradient", "Baseline", "PPO", "RLHF on a tiny GPT-2"):
+        assert stop in text
+    assert "coming" in " ".join(c.value for c in at.caption)
+    assert "As a student" in text and "As an instructor" in text
+
+
+def test_home_in_chinese(app):
+    at = app(lang="zh")
+    assert not at.exception and not at.warning
+    assert "强化学习的循环" in " ".join(m.value for m in at.markdown)
+
+
+def test_sidebar_rejects_bad_values_with_a_message(app):
+    at = app(lang="fr", seed="-5", device="tpu")
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    for name in ("lang=fr", "seed=-5", "device=tpu"):
+        assert name in warnings
+    assert at.selectbox(key="lang").value == "en"
+    assert at.number_input(key="seed").value == 0
+    assert at.selectbox(key="device").value == "auto"
