@@ -1,0 +1,53 @@
+import pytest
+
+from tests.browser.conftest import CONNECTED, open_page, screenshot
+from ui.path import PATH
+
+PAGES = [("home", "")] + [(stop.slug, stop.url_path) for stop in PATH if stop.ready]
+
+# The number of points in the plotly chart titled `title` (its longest trace).
+POINTS = """(title) => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    if (el.layout && el.layout.title && el.layout.title.text.includes(title))
+      return Math.max(...el.data.map(d => (d.x ? d.x.length : 0)));
+  }
+  return 0;
+}"""
+
+
+@pytest.mark.parametrize("name,path", PAGES)
+def test_every_page_loads_without_an_exception(app_url, page, name, path):
+    open_page(page, f"{app_url}/{path}")
+    page.wait_for_timeout(500)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, name)
+
+
+def test_a_live_reinforce_run_grows_its_chart(app_url, page):
+    open_page(page, f"{app_url}/policy-gradient?episodes=4")
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_function(f"({POINTS})('Return per episode') >= 3", timeout=30_000)
+    first = page.evaluate(POINTS, "Return per episode")
+    page.wait_for_function(f"({POINTS})('Return per episode') > {first + 3}", timeout=30_000)
+    screenshot(page, "policy_gradient_live")
+    page.get_by_role("button", name="⏸ Pause").click()
+    page.get_by_role("button", name="⏵ Resume").wait_for(timeout=10_000)
+    page.get_by_role("button", name="⏹ Stop").click()
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_bad_url_values_show_a_message(app_url, page):
+    open_page(page, f"{app_url}/policy-gradient?lr=abc&episodes=99999&seed=xyz")
+    alerts = page.locator("[data-testid='stAlert']")
+    for name in ("lr=abc", "episodes=99999", "seed=xyz"):
+        alerts.filter(has_text=name).wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, "bad_url")
+
+
+def test_an_unknown_page_says_so_and_shows_home(app_url, page):
+    page.goto(f"{app_url}/no-such-page?x=1")
+    page.wait_for_selector(CONNECTED, timeout=30_000)
+    page.get_by_text("Page not found").wait_for(timeout=30_000)
+    page.get_by_text("The path", exact=True).wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
