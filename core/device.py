@@ -1,11 +1,17 @@
-"""Where tensors live: cpu by default, a GPU when one is there."""
+"""Where tensors live: cpu by default, a GPU when one is there.
+
+torch is imported inside the functions: the home page asks for the device list, and a cold
+`import torch` would otherwise hold back its first render by most of a second.
+"""
 from __future__ import annotations
 
-import torch
+DEVICES = ("cuda", "mps", "cpu")
 
 
 def available_devices() -> list[str]:
     """Devices this process can use, best first."""
+    import torch
+
     out = []
     if torch.cuda.is_available():
         out.append("cuda")

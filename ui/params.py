@@ -33,7 +33,7 @@ def _nearest(grid: list[float], value: float) -> float:
     return min(grid, key=lambda g: abs(math.log(g) - math.log(value)))
 
 
-def _seed_from_url(k: Knob, key: str) -> None:
+def seed_from_url(k: Knob, key: str) -> None:
     """Put the URL's value (or the default, with a message) into session state once.
 
     A knob whose range depends on another (inspect update t <= updates) may find its kept
@@ -58,7 +58,7 @@ def widget(k: Knob, key: str, container=None, disabled: bool = False,
            format_func=str) -> Any:
     """One widget for one knob, seeded from the URL and written back to it."""
     container = container if container is not None else st
-    _seed_from_url(k, key)
+    seed_from_url(k, key)
     common = dict(key=key, help=k.help or None, disabled=disabled)
     if k.kind == "choice":
         value = container.selectbox(k.label, list(k.choices), format_func=format_func, **common)

@@ -1,34 +1,51 @@
-"""The sidebar every page shares: device, random seed and lesson language (all in the URL)."""
+"""The sidebar every page shares: lesson language, random seed and device (all in the URL).
+
+app.py seeds these from the URL before the page runs (the page needs the language) and draws
+the widgets after it, so a cold first visit shows the page before torch is imported for the
+device list.
+"""
 from __future__ import annotations
 
 import streamlit as st
 
 from core.config import Knob
-from core.device import available_devices, resolve_device
+from core.device import DEVICES
 from ui.lessons import LANGUAGES
-from ui.params import widget
+from ui.params import seed_from_url, show_url_messages, widget
 
-DEVICE_LABELS = {"auto": "auto (best available)", "cuda": "cuda (GPU)", "mps": "mps (Apple GPU)",
-                 "cpu": "cpu"}
+DEVICE_LABELS = {"auto": "auto (best available)", "cuda": "cuda (NVIDIA GPU)",
+                 "mps": "mps (Apple GPU)", "cpu": "cpu"}
+LANG = Knob("lang", "en", "Lesson language", choices=tuple(LANGUAGES))
+SEED = Knob("seed", 0, "Random seed", "Same seed, same curve: every run and sample on every page "
+            "starts from it.", lo=0, hi=1_000_000)
+DEVICE = Knob("device", "auto", "Device", "Where PyTorch trains. Tiny networks are often "
+              "fastest on cpu; the RLHF model gains from a GPU.", choices=("auto", *DEVICES))
+
+
+def seed_settings() -> None:
+    """Read the shared settings from the URL before the page runs."""
+    for k in (LANG, SEED, DEVICE):
+        seed_from_url(k, k.name)
 
 
 def sidebar() -> None:
     with st.sidebar:
         st.markdown("### Settings")
-        widget(Knob("lang", "en", "Lesson language", choices=tuple(LANGUAGES)), "lang",
-               format_func=LANGUAGES.get)
-        widget(Knob("seed", 0, "Random seed", "Same seed, same curve: every run and sample on "
-                    "every page starts from it.", lo=0, hi=1_000_000), "seed")
-        choices = ("auto", *available_devices())
-        widget(Knob("device", "auto", "Device", "Where PyTorch trains. Tiny networks are "
-                    "often fastest on cpu; the RLHF model gains from a GPU.", choices=choices),
-               "device", format_func=DEVICE_LABELS.get)
-        st.caption(f"Training on **{current_device()}**.")
+        widget(LANG, LANG.name, format_func=LANGUAGES.get)
+        widget(SEED, SEED.name)
+        widget(DEVICE, DEVICE.name, format_func=DEVICE_LABELS.get)
+        preference, device = st.session_state[DEVICE.name], current_device()
+        if preference not in ("auto", device):
+            st.warning(f"{preference} is not available on this server; training on {device}.")
+        st.caption(f"Training on **{device}**.")
+        show_url_messages()
 
 
 def current_device() -> str:
-    return resolve_device(st.session_state.get("device", "auto"))
+    from core.device import resolve_device
+
+    return resolve_device(st.session_state.get(DEVICE.name, "auto"))
 
 
 def current_seed() -> int:
-    return int(st.session_state.get("seed", 0))
+    return int(st.session_state.get(SEED.name, 0))

@@ -25,3 +25,13 @@ def test_sidebar_rejects_bad_values_with_a_message(app):
     assert at.selectbox(key="lang").value == "en"
     assert at.number_input(key="seed").value == 0
     assert at.selectbox(key="device").value == "auto"
+
+
+def test_an_unavailable_device_falls_back_with_a_note(app, monkeypatch):
+    import core.device
+    monkeypatch.setattr(core.device, "available_devices", lambda: ["cpu"])
+    at = app(device="cuda")
+    assert not at.exception
+    assert at.selectbox(key="device").value == "cuda"
+    assert any("cuda is not available" in w.value for w in at.sidebar.warning if hasattr(w, "value"))
+    assert any("Training on **cpu**" in c.value for c in at.sidebar.caption)

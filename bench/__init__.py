@@ -1,0 +1,1 @@
+"""Benchmarks that print figures (`name: value unit`) and never assert on time."""

@@ -1,0 +1,42 @@
+"""`python -m bench` runs every benchmark; `python -m bench NAME...` runs some (a group such as
+`reinforce`, or any figure's name). Prints one `name: value unit` line per figure and merges
+the figures into bench/results.json."""
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from bench import app_render, bandit_update, reinforce
+
+GROUPS = {
+    "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
+    "app": (app_render.run, ("app_first_render_s",)),
+    "bandit": (bandit_update.run, ("bandit_update_ms",)),
+}
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def main(argv: list[str]) -> int:
+    torch.set_num_threads(1)
+    wanted = argv or list(GROUPS)
+    chosen = []
+    for name in wanted:
+        group = next((g for g, (_, figures) in GROUPS.items() if name == g or name in figures), None)
+        if group is None:
+            print(f"unknown benchmark {name!r}; choose from {', '.join(GROUPS)} or a figure name",
+                  file=sys.stderr)
+            return 2
+        if group not in chosen:
+            chosen.append(group)
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for group in chosen:
+        for name, value, unit, detail in GROUPS[group][0]():
+            print(f"{name}: {value:.4g} {unit}", flush=True)
+            results[name] = {"value": value, "unit": unit, **detail}
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,40 @@
+"""Server start to the home page rendered in headless Chromium (median of 3 cold starts)."""
+import statistics
+import time
+
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, free_port, start_server
+
+STARTS = 3
+
+
+def first_render_s(browser) -> float:
+    port = free_port()
+    page = browser.new_page()
+    start = time.perf_counter()
+    server = start_server(port)
+    try:
+        while True:
+            try:
+                page.goto(f"http://127.0.0.1:{port}/", timeout=2000)
+                break
+            except Exception:
+                if time.perf_counter() - start > 60:
+                    raise
+                time.sleep(0.02)
+        page.wait_for_selector(CONNECTED, timeout=60_000)
+        page.get_by_text("The path", exact=True).wait_for(timeout=60_000)
+        page.locator("[data-testid='stGraphVizChart'] svg").wait_for(timeout=60_000)
+        return time.perf_counter() - start
+    finally:
+        page.close()
+        server.terminate()
+        server.wait(10)
+
+
+def run():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        times = [first_render_s(browser) for _ in range(STARTS)]
+        browser.close()
+    yield "app_first_render_s", statistics.median(times), "s", {"per_start_s": times}
