@@ -92,12 +92,12 @@ def draw(run, records):
                                     height=320), key="pg_entropy")
 
 
-live_panel(RUN_KEY, draw, "Press ▶ Start to train a policy; the curves grow as it learns.")
+live_panel(RUN_KEY, draw, "Press **Start** to train a policy; the curves grow as it learns.")
 
 st.subheader("Watch the current policy")
 run = current_run(RUN_KEY)
 latest = run.latest if run is not None else None
-if st.button("🎬 Replay one episode", key="pg_replay", disabled=latest is None,
+if st.button("Replay one episode", key="pg_replay", icon=":material/movie:", disabled=latest is None,
              help="Plays one episode with the policy as it is now (start a run first)."):
     run_config = st.session_state[RUN_KEY]["config"]
     policy = policy_from_state(run_config.env_id, run_config.hidden, latest["_policy"])

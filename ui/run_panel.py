@@ -17,13 +17,13 @@ from core.runner import FAILED, FINISHED, MAX_CONCURRENT_RUNS, PAUSED, RUNNING, 
 POLL_S = 0.5
 
 _STATUS = {
-    WAITING: ("⏳", f"Waiting for a free slot: at most {MAX_CONCURRENT_RUNS} runs train at once "
+    WAITING: (":material/hourglass_top:", f"Waiting for a free slot: at most {MAX_CONCURRENT_RUNS} runs train at once "
                "on this server. It starts as soon as one ends."),
-    RUNNING: ("🟢", "Training…"),
-    PAUSED: ("⏸️", "Paused. Resume to go on from here."),
-    FINISHED: ("✅", ""),
-    STOPPED: ("⏹️", ""),
-    FAILED: ("❌", ""),
+    RUNNING: (":material/directions_run:", "Training…"),
+    PAUSED: (":material/pause_circle:", "Paused. Resume to go on from here."),
+    FINISHED: (":material/check_circle:", ""),
+    STOPPED: (":material/stop_circle:", ""),
+    FAILED: (":material/error:", ""),
 }
 
 
@@ -74,14 +74,15 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     active = run is not None and run.active
     paused = run is not None and run.status == PAUSED
     cols = st.columns(4)
-    cols[0].button("▶ Start", key=f"{key}_start", disabled=active, type="primary",
-                   width="stretch", on_click=_start, args=(key, config, make_iterator))
-    cols[1].button("⏵ Resume" if paused else "⏸ Pause", key=f"{key}_pause", disabled=not active,
+    cols[0].button("Start", key=f"{key}_start", icon=":material/play_arrow:", disabled=active,
+                   type="primary", width="stretch", on_click=_start, args=(key, config, make_iterator))
+    cols[1].button("Resume" if paused else "Pause", key=f"{key}_pause",
+                   icon=":material/resume:" if paused else ":material/pause:", disabled=not active,
                    width="stretch", on_click=_pause_or_resume, args=(key,))
-    cols[2].button("⏹ Stop", key=f"{key}_stop", disabled=not active, width="stretch",
-                   on_click=_stop, args=(key,))
-    cols[3].button("↺ Reset", key=f"{key}_reset", disabled=run is None, width="stretch",
-                   on_click=_reset, args=(key,))
+    cols[2].button("Stop", key=f"{key}_stop", icon=":material/stop:", disabled=not active,
+                   width="stretch", on_click=_stop, args=(key,))
+    cols[3].button("Reset", key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
+                   width="stretch", on_click=_reset, args=(key,))
     if active:
         _push_live_knobs(st.session_state[key]["config"], config)
     return run

@@ -25,14 +25,14 @@ def test_every_page_loads_without_an_exception(app_url, page, name, path):
 
 def test_a_live_reinforce_run_grows_its_chart(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?episodes=4")
-    page.get_by_role("button", name="▶ Start").click()
+    page.get_by_role("button", name="Start").click()
     page.wait_for_function(f"({POINTS})('Return per episode') >= 3", timeout=30_000)
     first = page.evaluate(POINTS, "Return per episode")
     page.wait_for_function(f"({POINTS})('Return per episode') > {first + 3}", timeout=30_000)
     screenshot(page, "policy_gradient_live")
-    page.get_by_role("button", name="⏸ Pause").click()
-    page.get_by_role("button", name="⏵ Resume").wait_for(timeout=10_000)
-    page.get_by_role("button", name="⏹ Stop").click()
+    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Resume").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Stop").click()
     assert page.locator("[data-testid='stException']").count() == 0
 
 
