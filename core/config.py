@@ -85,7 +85,8 @@ def parse_knob(k: Knob, raw: str) -> tuple[Any, str | None]:
             return k.default, f"`{k.name}={raw}` is not true/false; using {k.default}."
         value = int(text) if k.kind == "int" else float(text)
     except ValueError:
-        return k.default, f"`{k.name}={raw}` is not a number; using the default {k.default}."
+        what = "a whole number" if k.kind == "int" else "a number"
+        return k.default, f"`{k.name}={raw}` is not {what}; using the default {k.default}."
     if k.kind == "float" and not math.isfinite(value):
         return k.default, f"`{k.name}={raw}` is not a finite number; using the default {k.default}."
     if (k.lo is not None and value < k.lo) or (k.hi is not None and value > k.hi):
