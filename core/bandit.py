@@ -20,8 +20,15 @@ def softmax(theta: np.ndarray) -> np.ndarray:
     return z / z.sum()
 
 
-def expected_reward(pi: np.ndarray, r: np.ndarray) -> float:
-    return float(pi @ r)
+def expected_reward(pi, r):
+    """J = sum_i pi_i r_i (plain arithmetic: exact on Fractions too)."""
+    return sum(p * x for p, x in zip(pi, r))
+
+
+def policy_gradient(pi, r) -> list:
+    """dJ/dtheta_i = pi_i (r_i - J) as a list (exact on Fractions too)."""
+    J = expected_reward(pi, r)
+    return [p * (x - J) for p, x in zip(pi, r)]
 
 
 def exact_gradient(theta: np.ndarray, r: np.ndarray) -> np.ndarray:

@@ -4,8 +4,11 @@
 
 with Psi_t = R(tau), the episode's whole return, or Psi_t = G_t = sum_{t'>=t} gamma^(t'-t) r_t',
 the reward-to-go (an action cannot affect rewards that came before it, so dropping them keeps
-the estimate unbiased and removes noise). Read `train_reinforce` top to bottom: collect N
-episodes, weight each log-probability, take one gradient step.
+the estimate unbiased and removes noise). Subtracting a baseline b(s_t) from Psi_t keeps it
+unbiased too (E[grad log pi(a|s)] = 0) and can remove much more: `baseline` is "none", the
+batch mean of G_t at the same time step ("batch_mean"), or a learned state value V(s_t)
+("value"). Read `train_reinforce` top to bottom: collect N episodes, weight each
+log-probability, take one gradient step.
 """
 from __future__ import annotations
 
@@ -20,7 +23,11 @@ import torch
 
 from core.config import knob
 from core.envs import ENV_IDS, make_vec_env, space_sizes
-from core.nets import CategoricalPolicy
+from core.nets import CategoricalPolicy, mlp
+
+BASELINES = ("none", "batch_mean", "value")
+BASELINE_LABELS = {"none": "no baseline", "batch_mean": "batch-mean return",
+                   "value": "learned V(s)"}
 
 
 def returns_to_go(rewards: torch.Tensor, gamma: float) -> torch.Tensor:
@@ -53,7 +60,31 @@ class ReinforceConfig:
     reward_to_go: bool = knob(True, "Reward-to-go", "Weight each action by the rewards after it "
                               "(G_t) instead of the whole episode's return R(tau).")
     max_updates: int = knob(300, "Updates", "Stop after this many updates.", lo=1, hi=5000)
+    baseline: str = knob("none", "Baseline", "What is subtracted from each G_t: nothing, the "
+                         "batch's mean G_t at that step, or a learned V(s_t).", choices=BASELINES)
+    critic_lr: float = knob(0.03, "Critic learning rate", "Adam step size of V(s) (the "
+                            "'value' baseline).", lo=1e-4, hi=0.1, log=True, live=True)
     device: str = "cpu"
+    measure_variance: bool = False  # also record the per-episode gradient variance (costs N backward passes)
+
+
+CRITIC_STEPS = 10  # full-batch regression steps of V(s) on each batch's returns
+
+
+def batch_mean_baseline(weights: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """b_t = mean of G_t over the episodes still running at step t (one value per step)."""
+    return (weights * mask).sum(1, keepdim=True) / mask.sum(1, keepdim=True).clamp(min=1.0)
+
+
+def per_episode_gradient_variance(policy, logp: torch.Tensor, psi: torch.Tensor) -> float:
+    """Trace of the covariance, over the N episodes of a batch, of each episode's estimate
+    sum_t Psi_t grad log pi(a_t|s_t): how noisy a one-episode gradient is at this policy."""
+    params = [p for p in policy.parameters()]
+    rows = []
+    for n in range(logp.shape[1]):
+        grads = torch.autograd.grad((logp[:, n] * psi[:, n]).sum(), params, retain_graph=True)
+        rows.append(torch.cat([g.reshape(-1) for g in grads]))
+    return float(torch.stack(rows).var(dim=0).sum().item())
 
 
 def collect_episodes(env, policy: CategoricalPolicy, obs: np.ndarray, device: str):
@@ -94,6 +125,10 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
     obs_size, n_actions = space_sizes(config.env_id)
     policy = CategoricalPolicy(obs_size, n_actions, config.hidden).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    critic = critic_optimizer = None
+    if config.baseline == "value":
+        critic = mlp([obs_size, config.hidden, config.hidden, 1]).to(device)
+        critic_optimizer = torch.optim.Adam(critic.parameters(), lr=config.critic_lr)
     env = make_vec_env(config.env_id, config.episodes)
     recent = deque(maxlen=20)
     env_steps, start = 0, time.perf_counter()
@@ -107,9 +142,23 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
                 weights = returns_to_go(rew_b, config.gamma)
             else:
                 weights = returns_to_go(rew_b, config.gamma)[0].expand_as(rew_b)
+            psi = weights
+            if config.baseline == "batch_mean":
+                psi = weights - batch_mean_baseline(weights, mask_b)
+            elif config.baseline == "value":
+                with torch.no_grad():
+                    psi = weights - critic(obs_b).squeeze(-1)
+                value_loss = fit_critic(critic, critic_optimizer, obs_b, weights, mask_b,
+                                        config.critic_lr)
+            psi = psi * mask_b
             logp_all = policy(obs_b)
             logp = logp_all.gather(-1, act_b.unsqueeze(-1)).squeeze(-1) * mask_b
-            loss = reinforce_loss(logp, weights * mask_b, config.episodes)
+            loss = reinforce_loss(logp, psi, config.episodes)
+            extra = {}
+            if config.measure_variance:
+                extra["grad_variance"] = per_episode_gradient_variance(policy, logp, psi)
+            if critic is not None:
+                extra["value_loss"] = value_loss
             for group in optimizer.param_groups:
                 group["lr"] = config.lr
             optimizer.zero_grad(set_to_none=True)
@@ -135,10 +184,56 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
                 "loss": float(loss.item()),
                 "grad_norm": float(grad_norm.item()),
                 "lr": float(config.lr),
+                **extra,
                 "_policy": copy.deepcopy(policy.state_dict()),
             }
     finally:
         env.close()
+
+
+def fit_critic(critic, optimizer, obs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
+               lr: float) -> float:
+    """A few full-batch steps of V(s) towards this batch's returns-to-go; the last MSE."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    for _ in range(CRITIC_STEPS):
+        loss = (((critic(obs).squeeze(-1) - targets) ** 2) * mask).sum() / mask.sum()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return float(loss.item())
+
+
+def gradient_variance_by_baseline(env_id: str = "CartPole-v1", seed: int = 0, episodes: int = 32,
+                                  hidden: int = 32, gamma: float = 0.99, fit_episodes: int = 128,
+                                  fit_steps: int = 300) -> dict[str, float]:
+    """Per-episode gradient variance of each baseline at one fixed (freshly initialised) policy.
+
+    A critic is first fitted to the returns of `fit_episodes` separate episodes, then all three
+    estimators are measured on the *same* `episodes` episodes, so only the baseline differs."""
+    torch.manual_seed(seed)
+    obs_size, n_actions = space_sizes(env_id)
+    policy = CategoricalPolicy(obs_size, n_actions, hidden)
+    critic = mlp([obs_size, hidden, hidden, 1])
+    critic_optimizer = torch.optim.Adam(critic.parameters(), lr=0.01)
+    batches = []
+    for n, offset in ((fit_episodes, 0), (episodes, 10_000)):
+        env = make_vec_env(env_id, n)
+        obs, _ = env.reset(seed=seed + offset)
+        obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, "cpu")
+        env.close()
+        batches.append((obs_b, act_b, returns_to_go(rew_b, gamma), mask_b))
+    obs_f, _, g_f, mask_f = batches[0]
+    for _ in range(fit_steps // CRITIC_STEPS):
+        fit_critic(critic, critic_optimizer, obs_f, g_f, mask_f, 0.01)
+    obs_b, act_b, weights, mask_b = batches[1]
+    logp = policy(obs_b).gather(-1, act_b.unsqueeze(-1)).squeeze(-1) * mask_b
+    with torch.no_grad():
+        value = critic(obs_b).squeeze(-1)
+    psis = {"none": weights, "batch_mean": weights - batch_mean_baseline(weights, mask_b),
+            "value": weights - value}
+    return {name: per_episode_gradient_variance(policy, logp, psi * mask_b)
+            for name, psi in psis.items()}
 
 
 def policy_from_state(env_id: str, hidden: int, state: dict) -> CategoricalPolicy:

@@ -22,6 +22,8 @@ import time
 import weakref
 from typing import Callable, Iterator
 
+import numpy as np
+
 MAX_CONCURRENT_RUNS = int(os.environ.get("RLHF_PLAYGROUND_MAX_RUNS", "2"))
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
 _started: "weakref.WeakSet[Run]" = weakref.WeakSet()
@@ -37,11 +39,14 @@ def active_runs() -> list["Run"]:
 
 
 def first_non_finite(record: dict) -> str | None:
-    """The name of the first public number in `record` that is NaN or infinite, if any."""
+    """The name of the first public number (or numeric array) in `record` that is NaN or
+    infinite, if any."""
     for key, value in record.items():
         if key.startswith("_"):
             continue
         if isinstance(value, float) and not math.isfinite(value):
+            return key
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and not np.isfinite(value).all():
             return key
     return None
 
@@ -182,7 +187,7 @@ class Run:
                 if bad is not None:
                     self._append(record)
                     self.status = FAILED
-                    self.message = (f"The run diverged: `{bad}` became {record[bad]} at record "
+                    self.message = (f"The run diverged: `{bad}` became non-finite at record "
                                     f"{self._seen}. Try a smaller learning rate, then Reset.")
                     return
                 self._append(record)

@@ -1,0 +1,68 @@
+"""Baselines and the variance of the policy gradient, in closed form on the softmax bandit.
+
+With a baseline b the estimator is (R - b) g, g = grad log pi(a) = e_a - pi. It stays unbiased,
+because E[g] = sum_a pi_a (e_a - pi) = 0, so E[b g] = 0 for any constant b. Its variance (the
+trace of the covariance over the k logits) is
+
+    V(b) = sum_a pi_a ((r_a - b)^2 + sigma^2) ||e_a - pi||^2  -  ||grad J||^2,
+
+with ||e_a - pi||^2 = 1 - 2 pi_a + ||pi||^2, reward noise of variance sigma^2. V is a parabola
+in b, lowest at b* = E[R ||g||^2] / E[||g||^2], and V(b) = V(b*) + (b - b*)^2 (1 - ||pi||^2).
+
+The functions take plain sequences and use only + - * /, so they run exactly on Fractions
+(the tests check the textbook numbers to the last digit) as well as on floats.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from core.bandit import policy_gradient, score
+
+
+def _norm2(pi: Sequence) -> object:
+    return sum(p * p for p in pi)
+
+
+def score_norms(pi: Sequence) -> list:
+    """||e_a - pi||^2 for each arm a."""
+    s = _norm2(pi)
+    return [1 - 2 * p + s for p in pi]
+
+
+def variance_trace(pi: Sequence, r: Sequence, b=0, noise_var=0):
+    """Trace of the covariance of the single-sample estimator (R - b) grad log pi(a)."""
+    second_moment = sum(p * ((x - b) ** 2 + noise_var) * s
+                        for p, x, s in zip(pi, r, score_norms(pi)))
+    return second_moment - _norm2(policy_gradient(pi, r))
+
+
+def optimal_baseline(pi: Sequence, r: Sequence):
+    """b* = E[R ||g||^2] / E[||g||^2] (reward noise does not move it)."""
+    s = score_norms(pi)
+    return sum(p * x * q for p, x, q in zip(pi, r, s)) / sum(p * q for p, q in zip(pi, s))
+
+
+def variance_curve(pi: np.ndarray, r: np.ndarray, bs: np.ndarray, noise_var: float = 0.0) -> np.ndarray:
+    """V(b) for every b in `bs` (vectorised, floats)."""
+    s = np.asarray(score_norms(pi))
+    grad2 = float(np.sum(np.asarray(policy_gradient(pi, r)) ** 2))
+    return ((bs[:, None] - r[None, :]) ** 2 + noise_var) @ (pi * s) - grad2
+
+
+def sampled_estimates(pi: np.ndarray, r: np.ndarray, baselines: Sequence[float], n: int,
+                      rng: np.random.Generator, noise: float = 0.0) -> np.ndarray:
+    """n single-sample estimates for each baseline, all from the *same* draws.
+
+    Returns an array (len(baselines), n, k): the only difference between rows is b, so any
+    difference in spread is the baseline's doing, not luck."""
+    actions = rng.choice(len(pi), size=n, p=pi)
+    rewards = r[actions] + noise * rng.standard_normal(n)
+    g = score(pi, actions)
+    return np.stack([(rewards - b)[:, None] * g for b in baselines])
+
+
+def empirical_variance_trace(estimates: np.ndarray) -> float:
+    """Sum over coordinates of the sample variance (n - 1 in the denominator)."""
+    return float(estimates.var(axis=0, ddof=1).sum())

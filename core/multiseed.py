@@ -1,0 +1,49 @@
+"""Several trainers in lockstep: the same K seeds for each variant, one update each per tick.
+
+A comparison on one seed is an anecdote. `lockstep` advances every (variant, seed) trainer by
+one update per tick and yields one record per tick whose numbers are arrays of shape
+(variants, seeds), so a chart can draw each variant as a mean with a band, and the runner can
+drive the whole comparison as one run (one thread, one slot, one heartbeat).
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+
+def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Sequence[str],
+             seeds: Sequence[int]) -> Iterator[dict]:
+    """Yield {"update": t, "time_s", "variants", "seeds", key: array (V, K), ...} per tick.
+
+    `make_trainer(variant, seed)` builds one trainer. Only numbers every trainer reports are
+    kept (payload keys '_...' are dropped). Stops when any trainer is exhausted."""
+    trainers = [[make_trainer(v, s) for s in seeds] for v in variants]
+    start = time.perf_counter()
+    try:
+        for tick in range(1, 1 << 62):
+            rows = []
+            for row in trainers:
+                records = []
+                for trainer in row:
+                    record = next(trainer, None)
+                    if record is None:
+                        return
+                    records.append(record)
+                rows.append(records)
+            everyone = [r for records in rows for r in records]
+            keys = [k for k, v in everyone[0].items()
+                    if not k.startswith("_") and isinstance(v, (int, float)) and k != "update"
+                    and all(k in r for r in everyone)]
+            out = {"update": tick, "time_s": time.perf_counter() - start,
+                   "variants": list(variants), "seeds": list(seeds)}
+            for key in keys:
+                out[key] = np.array([[r[key] for r in records] for records in rows], dtype=float)
+            yield out
+    finally:
+        for row in trainers:
+            for trainer in row:
+                close = getattr(trainer, "close", None)
+                if close is not None:
+                    close()
