@@ -90,8 +90,14 @@ def effective_rewards(r: np.ndarray, config: BanditConfig) -> np.ndarray:
     return r - r.min() + config.shift
 
 
-def train_bandit(config: BanditConfig, rewards: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+def train_bandit(config: BanditConfig, rewards: np.ndarray, seed: int, baseline: str = "none",
+                 reward_noise: float = 0.0, theta0: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Run `config.updates` REINFORCE updates; return the whole trajectory as arrays.
+
+    `baseline="average"` subtracts the average of all rewards received in earlier updates
+    (the gradient-bandit baseline of Sutton & Barto, section 2.8; the first update uses its own
+    batch mean). Rewards get Gaussian noise of standard deviation `reward_noise`. The policy
+    starts at logits `theta0` when given, else at `initial_logits(rewards, config.skew)`.
 
     Returned arrays have one row per update t = 0..updates (row 0 is the start):
     probs (updates+1, k), exact_grad (updates+1, k), estimate (updates, k) — the sampled
@@ -100,12 +106,18 @@ def train_bandit(config: BanditConfig, rewards: np.ndarray, seed: int) -> dict[s
     rng = np.random.default_rng(seed)
     r_true = np.asarray(rewards, dtype=float)
     r = effective_rewards(r_true, config)
-    theta = initial_logits(r_true, config.skew)
+    theta = initial_logits(r_true, config.skew) if theta0 is None else np.asarray(theta0, float)
     probs, grads, estimates, counts = [softmax(theta)], [exact_gradient(theta, r)], [], []
+    reward_sum, reward_count = 0.0, 0
     for _ in range(config.updates):
         pi = softmax(theta)
         actions = rng.choice(len(pi), size=config.batch_size, p=pi)
-        g = (r[actions][:, None] * score(pi, actions)).mean(axis=0)
+        paid = r[actions] + reward_noise * rng.standard_normal(config.batch_size)
+        b = 0.0
+        if baseline == "average":
+            b = reward_sum / reward_count if reward_count else paid.mean()
+            reward_sum, reward_count = reward_sum + paid.sum(), reward_count + len(paid)
+        g = ((paid - b)[:, None] * score(pi, actions)).mean(axis=0)
         theta = theta + config.lr * g
         estimates.append(g)
         counts.append(np.bincount(actions, minlength=len(pi)))

@@ -14,11 +14,34 @@ The functions take plain sequences and use only + - * /, so they run exactly on 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from core.bandit import policy_gradient, score
+from core.bandit import BanditConfig, policy_gradient, score, train_bandit
+from core.config import knob
+
+# The textbook example: pi = (1/2, 1/3, 1/6), r = (1, 2, 4); further arms for k > 3.
+DEFAULT_REWARDS = (1.0, 2.0, 4.0, 0.0, 3.0, -1.0, 5.0, 1.5, 2.5, 0.5)
+DEFAULT_LOGITS = (np.log(1 / 2), np.log(1 / 3), np.log(1 / 6)) + (-1.5,) * 7
+
+
+@dataclass
+class BaselineBanditConfig:
+    k: int = knob(3, "Arms k", "How many actions the bandit has.", lo=2, hi=10)
+    noise: float = knob(0.0, "Reward noise σ", "Standard deviation of the noise on each reward.",
+                        lo=0.0, hi=5.0, step=0.1)
+    shift: float = knob(0.0, "Reward shift c", "Added to every reward: moves the rewards, not "
+                        "which arm is best.", lo=-10.0, hi=50.0, step=0.5)
+    samples: int = knob(20_000, "Samples", "Single-sample estimates drawn for the empirical "
+                        "variance.", lo=100, hi=200_000)
+    lr: float = knob(0.1, "Learning rate", "Step size of the learning comparison below.",
+                     lo=0.01, hi=2.0, step=0.01)
+    batch_size: int = knob(4, "Samples per update", "Pulls per update in the learning "
+                           "comparison.", lo=1, hi=64)
+    updates: int = knob(100, "Updates", "Length of the learning comparison.", lo=10, hi=500)
+    seeds: int = knob(10, "Seeds", "Independent runs per curve (drawn as a band).", lo=1, hi=50)
 
 
 def _norm2(pi: Sequence) -> object:
@@ -63,6 +86,30 @@ def sampled_estimates(pi: np.ndarray, r: np.ndarray, baselines: Sequence[float],
     return np.stack([(rewards - b)[:, None] * g for b in baselines])
 
 
+def batch_means(estimates: np.ndarray, batch_size: int) -> np.ndarray:
+    """Average consecutive single-sample estimates in groups of `batch_size`: the estimates an
+    update with that many pulls would use. (..., n, k) -> (..., n // batch_size, k)."""
+    n = estimates.shape[-2] // batch_size * batch_size
+    shape = estimates.shape[:-2] + (n // batch_size, batch_size, estimates.shape[-1])
+    return estimates[..., :n, :].reshape(shape).mean(axis=-2)
+
+
 def empirical_variance_trace(estimates: np.ndarray) -> float:
     """Sum over coordinates of the sample variance (n - 1 in the denominator)."""
     return float(estimates.var(axis=0, ddof=1).sum())
+
+
+def learning_curves(config: BaselineBanditConfig, rewards: np.ndarray, theta0: np.ndarray,
+                    seed: int) -> dict[str, np.ndarray]:
+    """Expected (unshifted) reward over updates, without and with the average-reward baseline,
+    on the same `config.seeds` seeds: {baseline: array (seeds, updates + 1)}."""
+    bandit = BanditConfig(k=len(rewards), lr=config.lr, batch_size=config.batch_size,
+                          updates=config.updates)
+    paid = np.asarray(rewards, float) + config.shift
+    out = {}
+    for baseline in ("none", "average"):
+        runs = [train_bandit(bandit, paid, seed + i, baseline=baseline, reward_noise=config.noise,
+                             theta0=theta0)["probs"] @ np.asarray(rewards, float)
+                for i in range(config.seeds)]
+        out[baseline] = np.array(runs)
+    return out

@@ -46,11 +46,11 @@ used = trajectory["estimate"][t] if t < bandit.updates else None
 
 left, right = st.columns(2)
 left.plotly_chart(charts.arm_paths(probs, paid, marker=t, title="π(a) over updates"),
-                  key="bandit_paths")
+                  key="fig_bandit_paths")
 right.plotly_chart(charts.gradient_cloud(trajectory["exact_grad"][t], cloud, used,
                                          title=f"Gradient at update {t}: exact vs "
                                                f"{CLOUD_SIZE} batch estimates", seed=seed),
-                   key="bandit_cloud")
+                   key="fig_bandit_cloud")
 
 best = int(np.argmax(rewards))
 drops = np.diff(probs[:, best]) < 0
@@ -67,7 +67,8 @@ lesson(PAGE, "positive")
 # ---- 2. REINFORCE on a real control task --------------------------------------------------
 st.header("2 · REINFORCE on CartPole, live")
 lesson(PAGE, "cartpole")
-config = config_widgets(ReinforceConfig, columns=4, device=current_device())
+config = config_widgets(ReinforceConfig, columns=4, exclude=("baseline", "critic_lr"),
+                        device=current_device())
 show_url_messages()
 run = run_controls(RUN_KEY, config, lambda c: train_reinforce(c, seed))
 
@@ -86,10 +87,10 @@ def draw(run, records):
     left.plotly_chart(charts.band_curve(
         records, "update", "return_mean", "return_min", "return_max", title="Return per episode",
         xtitle="update", ytitle="return", mean_name="batch mean", band_name="batch min–max",
-        extra={"mean of last 20 episodes": "return_avg20"}), key="pg_returns")
+        extra={"mean of last 20 episodes": "return_avg20"}), key="fig_pg_returns")
     right.plotly_chart(charts.lines(records, "update", {"entropy": "entropy"},
                                     title="Policy entropy", xtitle="update", ytitle="nats",
-                                    height=320), key="pg_entropy")
+                                    height=320), key="fig_pg_entropy")
 
 
 live_panel(RUN_KEY, draw, "Press **Start** to train a policy; the curves grow as it learns.")

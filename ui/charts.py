@@ -96,3 +96,62 @@ def gradient_cloud(exact: np.ndarray, estimates: np.ndarray, used: np.ndarray | 
                                  marker=dict(symbol="diamond", size=11, color=PALETTE[3])))
     fig.update_xaxes(tickvals=list(range(k)), ticktext=arms)
     return _layout(fig, title, "", "∂J/∂θᵢ", height, revision=title)
+
+
+def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, title: str,
+                  ytitle: str, log: bool = False, height: int = 320) -> go.Figure:
+    """One line per variant, the mean over seeds, with a band from the seeds' min to max.
+
+    `records` come from core.multiseed.lockstep: record[key] has shape (variants, seeds)."""
+    rows = downsample(records)
+    xs = [r["update"] for r in rows]
+    fig = go.Figure()
+    for i, variant in enumerate(rows[0]["variants"] if rows else []):
+        values = np.array([r[key][i] for r in rows])
+        color = PALETTE[i % len(PALETTE)]
+        center = np.exp(np.log(values).mean(axis=1)) if log else values.mean(axis=1)
+        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(values.max(axis=1)) + list(values.min(axis=1))[::-1],
+                                 fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
+                                 hoverinfo="skip", showlegend=False, legendgroup=variant))
+        fig.add_trace(go.Scatter(x=xs, y=center, name=labels.get(variant, variant),
+                                 line=dict(color=color, width=2), legendgroup=variant))
+    if log:
+        fig.update_yaxes(type="log")
+    return _layout(fig, title, "update", ytitle, height, revision=title)
+
+
+def seed_spread(values: dict[str, np.ndarray], *, title: str, ytitle: str,
+                height: int = 320) -> go.Figure:
+    """Each variant's per-seed values as a box with the points beside it."""
+    fig = go.Figure()
+    for i, (label, v) in enumerate(values.items()):
+        fig.add_trace(go.Box(y=v, name=label, boxpoints="all", jitter=0.4, pointpos=0,
+                             marker_color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, "", ytitle, height, revision=title)
+
+
+def variance_parabola(bs: np.ndarray, variance: np.ndarray, marks: dict[str, tuple[float, float]],
+                      *, title: str, height: int = 340) -> go.Figure:
+    """V(b) against b, with named baselines marked on the curve."""
+    fig = go.Figure(go.Scatter(x=bs, y=variance, name="V(b), closed form",
+                               line=dict(color=PALETTE[0], width=2)))
+    for i, (name, (b, v)) in enumerate(marks.items()):
+        fig.add_trace(go.Scatter(x=[b], y=[v], mode="markers+text", name=name, text=[name],
+                                 textposition="top center",
+                                 marker=dict(size=11, color=PALETTE[(i + 1) % len(PALETTE)])))
+    return _layout(fig, title, "baseline b", "variance (trace of covariance)", height,
+                   revision=title)
+
+
+def estimate_clouds(clouds: dict[str, np.ndarray], exact: np.ndarray, axes: tuple[int, int], *,
+                    title: str, height: int = 340) -> go.Figure:
+    """Sampled gradient estimates projected on two logits, one colour per baseline."""
+    i, j = axes
+    fig = go.Figure()
+    for n, (name, points) in enumerate(clouds.items()):
+        fig.add_trace(go.Scatter(x=points[:, i], y=points[:, j], mode="markers", name=name,
+                                 marker=dict(size=5, color=_rgba(PALETTE[(n * 3 + 1) % len(PALETTE)], 0.35))))
+    fig.add_trace(go.Scatter(x=[exact[i]], y=[exact[j]], mode="markers", name="exact ∇J",
+                             marker=dict(symbol="star", size=16, color="black")))
+    return _layout(fig, title, f"∂/∂θ{i + 1}", f"∂/∂θ{j + 1}", height, revision=title)

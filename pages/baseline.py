@@ -1,0 +1,138 @@
+"""Baseline and the variance of the policy gradient: the closed-form variance V(b) on the
+bandit beside sampled estimates, then REINFORCE with and without baselines on K seeds, live."""
+import dataclasses
+
+import numpy as np
+import streamlit as st
+
+from core.bandit import expected_reward, policy_gradient, softmax
+from core.baseline import (DEFAULT_LOGITS, DEFAULT_REWARDS, BaselineBanditConfig,
+                           batch_means, empirical_variance_trace, learning_curves, optimal_baseline,
+                           sampled_estimates, variance_curve, variance_trace)
+from core.config import Knob
+from core.multiseed import lockstep
+from core.pg import BASELINE_LABELS, BASELINES, ReinforceConfig, train_reinforce
+from ui import charts
+from ui.lessons import lesson
+from ui.params import config_widgets, float_sliders, show_url_messages, widget
+from ui.run_panel import live_panel, run_controls
+from ui.sidebar import current_device, current_seed
+
+PAGE = "baseline"
+RUN_KEY = "bl_run"
+CLOUD_POINTS = 1500
+
+show_url_messages()
+st.title("📉 Baseline and variance")
+lesson(PAGE, "intro")
+seed = current_seed()
+
+# ---- 1. the bandit in closed form ------------------------------------------------------------
+st.header("1 · The bandit: the variance in closed form, and in samples")
+lesson(PAGE, "bandit")
+with st.expander("Bandit settings", expanded=True):
+    cfg = config_widgets(BaselineBanditConfig, prefix="bl_", columns=4)
+    rewards = float_sliders("Reward, arm", "blr", np.array(DEFAULT_REWARDS[:cfg.k]), -5.0, 5.0, 0.1,
+                            help="The arm's mean reward (before the shift c).", columns=5)
+    theta = float_sliders("Logit θ, arm", "blt", np.array(DEFAULT_LOGITS[:cfg.k]), -4.0, 4.0, 0.01,
+                          help="The policy is π = softmax(θ).", columns=5)
+show_url_messages()
+
+pi = softmax(theta)
+paid = rewards + cfg.shift
+noise_var = cfg.noise ** 2
+exact = np.array(policy_gradient(pi, paid))
+marks = {"b = 0": 0.0, "b = E[R]": float(expected_reward(pi, paid)),
+         "b*": float(optimal_baseline(pi, paid))}
+estimates = sampled_estimates(pi, paid, list(marks.values()), cfg.samples,
+                              np.random.default_rng(seed), noise=cfg.noise)
+st.markdown("π = (" + ", ".join(f"{p:.3f}" for p in pi) + ")  ·  rewards paid = ("
+            + ", ".join(f"{x:g}" for x in paid) + ")")
+
+lo, hi = min(0.0, paid.min()) - 1.0, max(0.0, paid.max()) + 1.0
+bs = np.linspace(lo, hi, 200)
+left, right = st.columns(2)
+left.plotly_chart(charts.variance_parabola(
+    bs, variance_curve(pi, paid, bs, noise_var),
+    {name: (b, variance_trace(pi, paid, b, noise_var)) for name, b in marks.items()},
+    title="Variance of the estimator against the baseline b"), key="fig_parabola")
+axes = tuple(int(i) for i in np.argsort(-np.abs(exact))[:2])
+batches = batch_means(estimates, cfg.batch_size)[:, :CLOUD_POINTS]
+right.plotly_chart(charts.estimate_clouds(
+    {"b = 0": batches[0], "b*": batches[2]}, exact, axes,
+    title=f"Batch estimates ({cfg.batch_size} samples each): the same draws, two baselines"),
+    key="fig_clouds")
+
+st.dataframe({
+    "baseline": list(marks),
+    "b": [round(b, 4) for b in marks.values()],
+    "variance, closed form": [variance_trace(pi, paid, b, noise_var) for b in marks.values()],
+    f"variance, {cfg.samples:,} samples": [empirical_variance_trace(e) for e in estimates],
+    "largest |mean − ∇J|": [float(np.abs(e.mean(axis=0) - exact).max()) for e in estimates],
+}, hide_index=True)
+
+st.subheader("Shift every reward by c")
+lesson(PAGE, "shift")
+cs = np.linspace(-10.0, 50.0, 121)
+shifted = {"no baseline (b = 0)": [variance_trace(pi, rewards + c, 0.0, noise_var) for c in cs],
+           "b = E[R]": [variance_trace(pi, rewards + c, expected_reward(pi, rewards + c), noise_var)
+                        for c in cs]}
+curves = learning_curves(cfg, rewards, theta, seed)
+left, right = st.columns(2)
+shift_fig = charts.lines([{"c": c, **{k: v[i] for k, v in shifted.items()}} for i, c in enumerate(cs)],
+                         "c", {k: k for k in shifted}, title="Variance against the shift c",
+                         xtitle="shift c", ytitle="variance", height=340)
+shift_fig.add_vline(x=cfg.shift, line=dict(color="gray", dash="dash"))
+left.plotly_chart(shift_fig, key="fig_shift")
+learning = [{"update": t, "variants": ["none", "average"],
+             "J": np.stack([curves["none"][:, t], curves["average"][:, t]])}
+            for t in range(cfg.updates + 1)]
+right.plotly_chart(charts.variant_bands(
+    learning, "J", {"none": "no baseline", "average": "average-reward baseline"},
+    title=f"Learning with shift c = {cfg.shift:g} ({cfg.seeds} seeds)",
+    ytitle="expected reward (unshifted)", height=340), key="fig_learning")
+
+# ---- 2. CartPole, K seeds per variant, live -----------------------------------------------------
+st.header("2 · REINFORCE on CartPole with and without a baseline, live")
+lesson(PAGE, "cartpole")
+config = config_widgets(ReinforceConfig, prefix="cp_", columns=4, exclude=("baseline",),
+                        device=current_device())
+n_seeds = widget(Knob("cp_seeds", 3, "Seeds K", "Each variant trains on the same K seeds.",
+                      lo=1, hi=10), "cp_seeds")
+show_url_messages()
+seeds = [seed + i for i in range(n_seeds)]
+
+
+def comparison(run_config):
+    return lockstep(lambda variant, s: train_reinforce(
+        dataclasses.replace(run_config, baseline=variant, measure_variance=True), s),
+        BASELINES, seeds)
+
+
+run_controls(RUN_KEY, config, comparison)
+
+
+def draw(run, records):
+    if not records:
+        st.caption(f"Collecting the first batches ({len(BASELINES)} variants × {n_seeds} seeds)…")
+        return
+    last = records[-1]
+    cols = st.columns(len(BASELINES) + 1)
+    cols[0].metric("Update", last["update"])
+    for col, (i, variant) in zip(cols[1:], enumerate(last["variants"])):
+        col.metric(f"Mean return, {BASELINE_LABELS[variant]}", f"{last['return_avg20'][i].mean():.0f}")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.variant_bands(
+        records, "return_avg20", BASELINE_LABELS, title="Mean return of the last 20 episodes",
+        ytitle="return (band: min–max over seeds)"), key="fig_returns")
+    right.plotly_chart(charts.variant_bands(
+        records, "grad_variance", BASELINE_LABELS, log=True,
+        title="Gradient variance (per-episode estimates, current policy)",
+        ytitle="trace of covariance (log)"), key="fig_variance")
+    st.plotly_chart(charts.seed_spread(
+        {BASELINE_LABELS[v]: last["return_avg20"][i] for i, v in enumerate(last["variants"])},
+        title="Where each seed is now", ytitle="mean return, last 20 episodes", height=280),
+        key="fig_spread")
+
+
+live_panel(RUN_KEY, draw, f"Press **Start** to train {len(BASELINES)} variants × K seeds side by side.")
