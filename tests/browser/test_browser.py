@@ -51,3 +51,23 @@ def test_an_unknown_page_says_so_and_shows_home(app_url, page):
     page.get_by_text("Page not found").wait_for(timeout=30_000)
     page.get_by_text("The path", exact=True).wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+# The number of traces (lines and bands) in the chart titled `title`.
+TRACES = """(title) => {
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    if (el.layout && el.layout.title && el.layout.title.text.includes(title)) return el.data.length;
+  }
+  return 0;
+}"""
+
+
+def test_a_baseline_comparison_draws_bands(app_url, page):
+    open_page(page, f"{app_url}/baseline?cp_seeds=2&cp_episodes=2")
+    page.get_by_role("button", name="Start").click()
+    title = "Mean return of the last 20 episodes"
+    page.wait_for_function(f"({POINTS})('{title}') >= 6", timeout=60_000)
+    assert page.evaluate(TRACES, title) == 6  # a band and a line for each of 3 variants
+    screenshot(page, "baseline_live")
+    page.get_by_role("button", name="Stop").click()
+    assert page.locator("[data-testid='stException']").count() == 0

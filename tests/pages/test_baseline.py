@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from tests.pages.conftest import plotly_specs, wait_for_records
+
+PAGE = "pages/baseline.py"
+
+
+def titles(at):
+    return [spec["layout"]["title"]["text"] for spec in plotly_specs(at)]
+
+
+def test_page_renders_closed_form_beside_samples(app):
+    at = app(PAGE)
+    assert not at.exception and not at.warning
+    assert "Variance of the estimator against the baseline b" in titles(at)
+    table = at.dataframe[0].value
+    closed, sampled = table.columns[2], table.columns[3]
+    assert list(table["baseline"]) == ["b = 0", "b = E[R]", "b*"]
+    # 20,000 samples: the empirical variance is within 5% of the closed form for each b
+    np.testing.assert_allclose(table[sampled], table[closed], rtol=0.05)
+
+
+def test_shift_moves_variance_only_without_a_baseline(app):
+    at = app(PAGE)
+    before = at.dataframe[0].value.iloc[:, 2].tolist()
+    at.slider(key="bl_shift").set_value(20.0).run()
+    after = at.dataframe[0].value.iloc[:, 2].tolist()
+    assert after[0] > 10 * before[0]
+    assert after[1] == pytest.approx(before[1]) and after[2] == pytest.approx(before[2])
+
+
+def test_more_arms_and_noise(app):
+    at = app(PAGE, bl_k="5", bl_noise="2")
+    assert not at.exception and not at.warning
+    assert sorted(s.key for s in at.slider if s.key.startswith("blt")) == [f"blt{i}" for i in range(1, 6)]
+
+
+@pytest.mark.parametrize("query", [{"bl_shift": "1e9"}, {"bl_k": "x"}, {"blr2": "nan"},
+                                   {"cp_seeds": "0"}, {"cp_lr": "-1"}])
+def test_bad_url_values_give_a_message(app, query):
+    at = app(PAGE, **query)
+    assert not at.exception
+    assert any(f"{next(iter(query))}=" in w.value for w in at.warning)
+
+
+def test_k_seeds_start_and_each_yields_records(app):
+    at = app(PAGE)
+    at.slider(key="cp_seeds").set_value(2).run()
+    at.slider(key="cp_episodes").set_value(2).run()
+    at.button(key="bl_run_start").click().run()
+    run = at.session_state["bl_run"]["run"]
+    wait_for_records(run, 2)
+    record = run.latest
+    assert record["variants"] == ["none", "batch_mean", "value"]
+    assert record["return_avg20"].shape == (3, 2) and np.all(record["grad_variance"] > 0)
+    at.run()
+    assert not at.exception
+    assert {"Mean return of the last 20 episodes", "Where each seed is now"} <= set(titles(at))
