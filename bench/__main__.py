@@ -7,12 +7,16 @@ from pathlib import Path
 
 import torch
 
-from bench import app_render, bandit_update, reinforce
+from core.pg import BASELINES
+
+from bench import app_render, bandit_update, baseline, reinforce
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
     "app": (app_render.run, ("app_first_render_s",)),
     "bandit": (bandit_update.run, ("bandit_update_ms",)),
+    "baseline": (baseline.run, tuple(f"baseline_cartpole_time_to_195_s_{b}" for b in BASELINES)
+                 + ("baseline_grad_variance_ratio", "baseline_seeds_update_ms")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

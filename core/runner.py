@@ -77,8 +77,8 @@ class Run:
         self._last_poll = time.monotonic()
         self.status = IDLE
         self.message = ""
-        self.started_at: float | None = None
-        self.elapsed_s = 0.0
+        self._spent = 0.0  # seconds trained before the current stretch
+        self._since: float | None = None  # start of the current stretch of training
 
     # ---- control (called from the UI thread) -------------------------------------------
     def start(self) -> None:
@@ -94,11 +94,13 @@ class Run:
         if self.status in (WAITING, RUNNING):
             self._resume.clear()
             self.status = PAUSED
+            self._clock_stop()
 
     def resume(self) -> None:
         if self.status == PAUSED:
             self._last_poll = time.monotonic()
             self.status = RUNNING
+            self._clock_start()
             self._resume.set()
 
     def stop(self, message: str = "Stopped.") -> None:
@@ -117,6 +119,22 @@ class Run:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def elapsed_s(self) -> float:
+        """Seconds spent training so far, pauses and the wait for a slot excluded (a clock
+        that moves at every redraw, not only when a record arrives)."""
+        since = self._since
+        return self._spent + (time.monotonic() - since if since is not None else 0.0)
+
+    def _clock_start(self) -> None:
+        if self._since is None:
+            self._since = time.monotonic()
+
+    def _clock_stop(self) -> None:
+        since, self._since = self._since, None
+        if since is not None:
+            self._spent += time.monotonic() - since
 
     # ---- reading (called from the UI thread) -------------------------------------------
     def poll(self) -> list[dict]:
@@ -177,10 +195,10 @@ class Run:
         if not self._wait_for_slot():
             self.status = STOPPED
             return
-        self.started_at = time.monotonic()
         try:
             if self.status == WAITING:
                 self.status = RUNNING
+                self._clock_start()
             iterator = self._make_iterator()
             for record in iterator:
                 bad = first_non_finite(record)
@@ -191,7 +209,6 @@ class Run:
                                     f"{self._seen}. Try a smaller learning rate, then Reset.")
                     return
                 self._append(record)
-                self.elapsed_s = time.monotonic() - self.started_at
                 if not self._wait_while_paused():
                     break
             else:
@@ -209,5 +226,5 @@ class Run:
                     close()
                 except Exception:
                     pass
-            self.elapsed_s = time.monotonic() - (self.started_at or time.monotonic())
+            self._clock_stop()
             self._slots.release()

@@ -169,3 +169,22 @@ def test_active_runs_lists_the_live_ones(slots):
     run.stop()
     run.join(5)
     assert run not in active_runs()
+
+
+def test_elapsed_time_runs_while_training_and_stops_while_paused(slots):
+    run = Run(ticking, slots=slots)
+    assert run.elapsed_s == 0.0
+    run.start()
+    assert wait_until(lambda: run.elapsed_s > 0.1, poll=run)
+    run.pause()
+    frozen = run.elapsed_s
+    time.sleep(0.2)
+    run.poll()
+    assert run.elapsed_s == frozen
+    run.resume()
+    assert wait_until(lambda: run.elapsed_s > frozen + 0.05, poll=run)
+    run.stop()
+    run.join(5)
+    done = run.elapsed_s
+    time.sleep(0.05)
+    assert run.elapsed_s == done
