@@ -51,3 +51,45 @@ def record_episode(env_id: str, act, seed: int, max_steps: int = 500, every: int
         return frames, total
     finally:
         env.close()
+
+
+class RandomWalkEnv(gym.Env):
+    """The random walk of Sutton & Barto (Example 6.2 with 5 states, Figure 7.2 with 19).
+
+    States 0..n-1 in a row (A..E for n = 5), start in the middle; every step moves left or
+    right with equal probability whatever the action (the single action is "wait and see": the
+    walk is a Markov reward process for learning values). Walking off the right end pays
+    `right_reward` (1), off the left end `left_reward` (0 in Example 6.2, -1 in Figure 7.2).
+    With gamma = 1 the true value of state i is the probability-weighted exit reward:
+    left + (right - left) * (i + 1) / (n + 1), i.e. 1/6 .. 5/6 for the 5-state walk.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, n_states: int = 5, left_reward: float = 0.0, right_reward: float = 1.0):
+        if n_states < 1 or n_states % 2 == 0:
+            raise ValueError("n_states must be a positive odd number (the walk starts in the middle)")
+        self.n_states, self.left_reward, self.right_reward = n_states, left_reward, right_reward
+        self.observation_space = gym.spaces.Discrete(n_states)
+        self.action_space = gym.spaces.Discrete(1)
+        self.state = n_states // 2
+
+    def true_values(self) -> np.ndarray:
+        i = np.arange(1, self.n_states + 1)
+        return self.left_reward + (self.right_reward - self.left_reward) * i / (self.n_states + 1)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.state = self.n_states // 2
+        return self.state, {}
+
+    def step(self, action):
+        self.state += 1 if self.np_random.random() < 0.5 else -1
+        if self.state < 0:
+            return 0, self.left_reward, True, False, {}
+        if self.state >= self.n_states:
+            return self.n_states - 1, self.right_reward, True, False, {}
+        return self.state, 0.0, False, False, {}
+
+
+gym.register(id="RandomWalk-v0", entry_point="core.envs:RandomWalkEnv")

@@ -18,7 +18,8 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
     """Yield {"update": t, "time_s", "variants", "seeds", key: array (V, K), ...} per tick.
 
     `make_trainer(variant, seed)` builds one trainer. Only numbers every trainer reports are
-    kept (payload keys '_...' are dropped). Stops when any trainer is exhausted."""
+    kept; the payloads ('_...' keys) of each variant's first seed travel as
+    record["_first_seed"][variant]. Stops when any trainer is exhausted."""
     trainers = [[make_trainer(v, s) for s in seeds] for v in variants]
     start = time.perf_counter()
     try:
@@ -40,6 +41,8 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
                    "variants": list(variants), "seeds": list(seeds)}
             for key in keys:
                 out[key] = np.array([[r[key] for r in records] for records in rows], dtype=float)
+            out["_first_seed"] = {v: {k: x for k, x in records[0].items() if k.startswith("_")}
+                                  for v, records in zip(variants, rows)}
             yield out
     finally:
         for row in trainers:

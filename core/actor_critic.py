@@ -1,0 +1,152 @@
+"""Advantage actor-critic (A2C) on vectorised gymnasium envs.
+
+The actor is the policy; the critic V(s) turns each rollout into advantages with GAE(lambda),
+and learns from the lambda-returns A_t + V(s_t). One knob spans the critics of the lecture:
+lambda = 1 is a Monte-Carlo critic (advantage = return - V), lambda = 0 a TD(0) critic
+(advantage = TD error), anything between is GAE. Each update: roll every env forward `steps`
+steps, compute advantages, take one gradient step on
+
+    - mean(A_t log pi(a_t|s_t))  +  value_coef * mean((V(s_t) - target_t)^2)  -  entropy_coef * H.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.advantage import gae
+from core.config import knob
+from core.envs import ENV_IDS, make_vec_env, space_sizes
+from core.nets import CategoricalPolicy, mlp
+
+VARIANTS = ("reinforce", "mc", "td", "gae")
+VARIANT_LABELS = {"reinforce": "REINFORCE", "mc": "actor-critic, MC critic (λ = 1)",
+                  "td": "actor-critic, TD(0) critic (λ = 0)", "gae": "actor-critic, GAE(λ)"}
+
+
+@dataclass
+class ActorCriticConfig:
+    env_id: str = knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
+                       choices=ENV_IDS)
+    lr: float = knob(0.003, "Learning rate", "Adam step size of actor and critic; can be "
+                     "changed while training.", lo=1e-4, hi=0.1, log=True, live=True)
+    lam: float = knob(0.95, "GAE λ", "0 = TD(0) advantage, 1 = Monte-Carlo advantage.",
+                      lo=0.0, hi=1.0, step=0.01)
+    gamma: float = knob(0.99, "Discount gamma", "How much a reward k steps later counts.",
+                        lo=0.8, hi=1.0, step=0.001)
+    envs: int = knob(8, "Parallel envs", "Environments stepped together.", lo=1, hi=64)
+    steps: int = knob(32, "Steps per rollout", "Steps per env between updates.", lo=4, hi=512)
+    hidden: int = knob(64, "Hidden units", "Width of actor and critic.", lo=4, hi=256)
+    entropy_coef: float = knob(0.0, "Entropy bonus", "Rewards a more random policy.",
+                               lo=0.0, hi=0.1, step=0.001)
+    max_updates: int = knob(2000, "Updates", "Stop after this many updates.", lo=1, hi=20000)
+    value_coef: float = 0.5
+    device: str = "cpu"
+
+
+class ActorCritic(nn.Module):
+    def __init__(self, obs_size: int, n_actions: int, hidden: int):
+        super().__init__()
+        self.actor = CategoricalPolicy(obs_size, n_actions, hidden)
+        self.critic = mlp([obs_size, hidden, hidden, 1])
+
+    def value(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.critic(obs).squeeze(-1)
+
+
+def explained_variance(values: torch.Tensor, targets: torch.Tensor) -> float:
+    """1 - Var(target - V) / Var(target): 1 is a perfect critic, 0 no better than a constant."""
+    var = targets.var()
+    return float("nan") if var == 0 else float(1 - (targets - values).var() / var)
+
+
+def value_slice(model: ActorCritic, env_id: str, size: int = 31) -> dict:
+    """V over a 2-D slice of the state (CartPole: pole angle x angular velocity, the rest 0)."""
+    if env_id != "CartPole-v1":
+        return {}
+    angles, velocities = np.linspace(-0.21, 0.21, size), np.linspace(-2.0, 2.0, size)
+    grid = np.zeros((size, size, 4), dtype=np.float32)
+    grid[..., 2], grid[..., 3] = angles[None, :], velocities[:, None]
+    with torch.no_grad():
+        v = model.value(torch.as_tensor(grid.reshape(-1, 4))).reshape(size, size).numpy()
+    return {"angles": angles, "velocities": velocities, "values": v}
+
+
+def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None = None) -> Iterator[dict]:
+    """Yield one record per update; `lam` overrides config.lam (the MC / TD variants)."""
+    lam = config.lam if lam is None else lam
+    torch.manual_seed(seed)
+    device = config.device
+    obs_size, n_actions = space_sizes(config.env_id)
+    model = ActorCritic(obs_size, n_actions, config.hidden).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    env = make_vec_env(config.env_id, config.envs)
+    n, T = config.envs, config.steps
+    episode_return, recent = np.zeros(n), deque(maxlen=20)
+    resetting = np.zeros(n, dtype=bool)  # the next step of these envs is their autoreset
+    env_steps, start = 0, time.perf_counter()
+    try:
+        obs, _ = env.reset(seed=seed)
+        for update in range(1, config.max_updates + 1):
+            buf = {k: [] for k in ("obs", "act", "rew", "next_obs", "term", "end", "valid")}
+            for _ in range(T):
+                obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device)
+                action = model.actor.act(obs_t)
+                next_obs, reward, terminated, truncated, _ = env.step(action.cpu().numpy())
+                valid = ~resetting
+                episode_return += reward * valid
+                ended = (terminated | truncated) & valid
+                recent.extend(episode_return[ended].tolist())
+                episode_return[ended] = 0.0
+                for key, value in (("obs", obs), ("act", action.cpu().numpy()), ("rew", reward),
+                                   ("next_obs", next_obs), ("term", terminated & valid),
+                                   ("end", ended), ("valid", valid)):
+                    buf[key].append(value)
+                resetting = ended
+                obs = next_obs
+                env_steps += int(valid.sum())
+            t = {k: torch.as_tensor(np.array(v), device=device, dtype=torch.float32)
+                 for k, v in buf.items()}
+            with torch.no_grad():
+                values = model.value(t["obs"])
+                next_values = model.value(t["next_obs"]) * (1.0 - t["term"])
+            advantages = gae(t["rew"], values, next_values, t["end"], config.gamma, lam)
+            targets = advantages + values
+            valid = t["valid"]
+            n_valid = valid.sum()
+
+            logp_all = model.actor(t["obs"])
+            logp = logp_all.gather(-1, t["act"].long().unsqueeze(-1)).squeeze(-1)
+            entropy = -((logp_all.exp() * logp_all).sum(-1) * valid).sum() / n_valid
+            policy_loss = -(logp * advantages * valid).sum() / n_valid
+            new_values = model.value(t["obs"])
+            value_loss = (((new_values - targets) ** 2) * valid).sum() / n_valid
+            loss = policy_loss + config.value_coef * value_loss - config.entropy_coef * entropy
+            for group in optimizer.param_groups:
+                group["lr"] = config.lr
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+            mask = valid.bool()
+            yield {
+                "update": update,
+                "env_steps": env_steps,
+                "time_s": time.perf_counter() - start,
+                "return_avg20": float(np.mean(recent)) if recent else 0.0,
+                "episodes": len(recent),
+                "entropy": float(entropy.item()),
+                "policy_loss": float(policy_loss.item()),
+                "value_loss": float(value_loss.item()),
+                "explained_variance": explained_variance(values[mask], targets[mask]),
+                "lr": float(config.lr),
+                "_value_slice": value_slice(model, config.env_id),
+            }
+    finally:
+        env.close()
