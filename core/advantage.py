@@ -26,3 +26,46 @@ def gae(rewards: torch.Tensor, values: torch.Tensor, next_values: torch.Tensor,
         running = deltas[t] + gamma * lam * (1.0 - episode_ends[t]) * running
         advantages[t] = running
     return advantages
+
+
+def lambda_study(lams, critic_error: float, gamma: float = 0.95, p_right: float = 0.6,
+                 trajectories: int = 2000, seed: int = 0, horizon: int = 200) -> dict:
+    """Bias and variance of the GAE(lambda) estimate of A(s0, right) on Chain-v0.
+
+    The truth is exact (V and Q of the policy by a linear solve: what infinitely many long
+    rollouts would average to). The critic is V plus `critic_error` times a fixed random error
+    per state. Every lambda is scored on the same sampled trajectories, which start in the
+    middle with the action 'right' and then follow the policy."""
+    import gymnasium as gym
+    import numpy as np
+
+    import core.envs  # noqa: F401  (registers Chain-v0)
+
+    env = gym.make("Chain-v0").unwrapped
+    V, Q = env.exact_values(p_right, gamma)
+    s0 = env.n_states // 2
+    truth = Q[1, s0] - V[s0]
+    rng = np.random.default_rng(seed)
+    critic = V + critic_error * rng.standard_normal(len(V))
+    rewards = np.zeros((horizon, trajectories))
+    values = np.zeros((horizon, trajectories))
+    next_values = np.zeros((horizon, trajectories))
+    ends = np.zeros((horizon, trajectories))
+    env.reset(seed=seed)
+    for m in range(trajectories):
+        state, _ = env.reset()
+        action = 1
+        for t in range(horizon):
+            next_state, reward, terminated, _, _ = env.step(action)
+            rewards[t, m], values[t, m] = reward, critic[state]
+            next_values[t, m] = 0.0 if terminated else critic[next_state]
+            if terminated or t == horizon - 1:
+                ends[t, m] = 1.0
+                break
+            state, action = next_state, int(rng.random() < p_right)
+    tensors = [torch.as_tensor(x) for x in (rewards, values, next_values, ends)]
+    estimates = np.array([gae(*tensors, gamma, float(lam))[0].numpy() for lam in lams])
+    bias = estimates.mean(axis=1) - truth
+    variance = estimates.var(axis=1)
+    return {"lams": np.asarray(lams, float), "truth": float(truth), "bias2": bias ** 2,
+            "variance": variance, "mse": bias ** 2 + variance, "estimates": estimates}

@@ -93,3 +93,60 @@ class RandomWalkEnv(gym.Env):
 
 
 gym.register(id="RandomWalk-v0", entry_point="core.envs:RandomWalkEnv")
+
+
+class ChainEnv(gym.Env):
+    """A row of n states with a choice: action 0 steps left, 1 steps right, but with
+    probability `slip` the step goes the other way. Start in the middle; walking off the right
+    end pays 1 and ends the episode, off the left end pays 0; every step costs `step_cost`.
+
+    Small enough to solve exactly: `model()` gives the transition matrices and expected
+    rewards, from which `exact_values` computes V, Q and the advantage of any policy."""
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, n_states: int = 7, slip: float = 0.2, step_cost: float = 0.02):
+        self.n_states, self.slip, self.step_cost = n_states, slip, step_cost
+        self.observation_space = gym.spaces.Discrete(n_states)
+        self.action_space = gym.spaces.Discrete(2)
+        self.state = n_states // 2
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.state = self.n_states // 2
+        return self.state, {}
+
+    def step(self, action):
+        direction = 1 if int(action) == 1 else -1
+        if self.np_random.random() < self.slip:
+            direction = -direction
+        self.state += direction
+        if self.state < 0:
+            return 0, -self.step_cost, True, False, {}
+        if self.state >= self.n_states:
+            return self.n_states - 1, 1.0 - self.step_cost, True, False, {}
+        return self.state, -self.step_cost, False, False, {}
+
+    def model(self) -> tuple[np.ndarray, np.ndarray]:
+        """P[a, s, s'] between non-terminal states and r[a, s], the expected reward."""
+        S = self.n_states
+        P, r = np.zeros((2, S, S)), np.full((2, S), -self.step_cost)
+        for a, direction in ((0, -1), (1, 1)):
+            for s in range(S):
+                for d, p in ((direction, 1 - self.slip), (-direction, self.slip)):
+                    if 0 <= s + d < S:
+                        P[a, s, s + d] += p
+                    elif s + d >= S:
+                        r[a, s] += p
+        return P, r
+
+    def exact_values(self, p_right: float, gamma: float) -> tuple[np.ndarray, np.ndarray]:
+        """(V, Q) of the policy that steps right with probability p_right."""
+        P, r = self.model()
+        pi = np.array([1 - p_right, p_right])
+        V = np.linalg.solve(np.eye(self.n_states) - gamma * np.tensordot(pi, P, 1), pi @ r)
+        Q = r + gamma * P @ V
+        return V, Q
+
+
+gym.register(id="Chain-v0", entry_point="core.envs:ChainEnv")

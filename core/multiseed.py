@@ -17,8 +17,9 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
              seeds: Sequence[int]) -> Iterator[dict]:
     """Yield {"update": t, "time_s", "variants", "seeds", key: array (V, K), ...} per tick.
 
-    `make_trainer(variant, seed)` builds one trainer. Only numbers every trainer reports are
-    kept; the payloads ('_...' keys) of each variant's first seed travel as
+    `make_trainer(variant, seed)` builds one trainer. A number that only some variants report
+    (a critic's explained variance, say) keeps just their rows, and record["variants_of"][key]
+    names them. The payloads ('_...' keys) of each variant's first seed travel as
     record["_first_seed"][variant]. Stops when any trainer is exhausted."""
     trainers = [[make_trainer(v, s) for s in seeds] for v in variants]
     start = time.perf_counter()
@@ -33,14 +34,16 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
                         return
                     records.append(record)
                 rows.append(records)
-            everyone = [r for records in rows for r in records]
-            keys = [k for k, v in everyone[0].items()
-                    if not k.startswith("_") and isinstance(v, (int, float)) and k != "update"
-                    and all(k in r for r in everyone)]
+            reported = [{k for k, v in records[0].items()
+                         if not k.startswith("_") and isinstance(v, (int, float)) and k != "update"
+                         and all(k in r for r in records)} for records in rows]
             out = {"update": tick, "time_s": time.perf_counter() - start,
                    "variants": list(variants), "seeds": list(seeds)}
-            for key in keys:
-                out[key] = np.array([[r[key] for r in records] for records in rows], dtype=float)
+            for key in sorted(set().union(*reported)):
+                have = [i for i, keys in enumerate(reported) if key in keys]
+                out[key] = np.array([[r[key] for r in rows[i]] for i in have], dtype=float)
+                if len(have) < len(variants):
+                    out.setdefault("variants_of", {})[key] = [variants[i] for i in have]
             out["_first_seed"] = {v: {k: x for k, x in records[0].items() if k.startswith("_")}
                                   for v, records in zip(variants, rows)}
             yield out

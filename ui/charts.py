@@ -99,16 +99,23 @@ def gradient_cloud(exact: np.ndarray, estimates: np.ndarray, used: np.ndarray | 
 
 
 def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, title: str,
-                  ytitle: str, log: bool = False, height: int = 320) -> go.Figure:
+                  ytitle: str, log: bool = False, x_key: str | None = None,
+                  height: int = 320) -> go.Figure:
     """One line per variant, the mean over seeds, with a band from the seeds' min to max.
 
-    `records` come from core.multiseed.lockstep: record[key] has shape (variants, seeds)."""
+    `records` come from core.multiseed.lockstep: record[key] has shape (variants, seeds).
+    x is the update, or the seeds' mean of `x_key` (environment steps, say) per variant."""
     rows = downsample(records)
-    xs = [r["update"] for r in rows]
     fig = go.Figure()
-    for i, variant in enumerate(rows[0]["variants"] if rows else []):
+    variants = (rows[0].get("variants_of", {}).get(key, rows[0]["variants"])) if rows else []
+    for i, variant in enumerate(variants):
+        if x_key is None:
+            xs = [r["update"] for r in rows]
+        else:
+            row = rows[0]["variants"].index(variant)
+            xs = [float(r[x_key][row].mean()) for r in rows]
         values = np.array([r[key][i] for r in rows])
-        color = PALETTE[i % len(PALETTE)]
+        color = PALETTE[rows[0]["variants"].index(variant) % len(PALETTE)]
         center = np.exp(np.log(values).mean(axis=1)) if log else values.mean(axis=1)
         fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(values.max(axis=1)) + list(values.min(axis=1))[::-1],
                                  fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
@@ -117,7 +124,8 @@ def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, titl
                                  line=dict(color=color, width=2), legendgroup=variant))
     if log:
         fig.update_yaxes(type="log")
-    return _layout(fig, title, "update", ytitle, height, revision=title)
+    return _layout(fig, title, x_key.replace("_", " ") if x_key else "update", ytitle, height,
+                   revision=title)
 
 
 def seed_spread(values: dict[str, np.ndarray], *, title: str, ytitle: str,
@@ -155,3 +163,59 @@ def estimate_clouds(clouds: dict[str, np.ndarray], exact: np.ndarray, axes: tupl
     fig.add_trace(go.Scatter(x=[exact[i]], y=[exact[j]], mode="markers", name="exact ∇J",
                              marker=dict(symbol="star", size=16, color="black")))
     return _layout(fig, title, f"∂/∂θ{i + 1}", f"∂/∂θ{j + 1}", height, revision=title)
+
+
+def state_values(states: list[str], truth: np.ndarray, estimates: dict[str, np.ndarray], *,
+                 title: str, height: int = 320) -> go.Figure:
+    """Estimated V per state against the true values."""
+    fig = go.Figure(go.Scatter(x=states, y=truth, name="true V", mode="lines+markers",
+                               line=dict(color="black", dash="dash")))
+    for i, (name, v) in enumerate(estimates.items()):
+        fig.add_trace(go.Scatter(x=states, y=v, name=name, mode="lines+markers",
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+    fig.update_yaxes(range=[0, 1])
+    return _layout(fig, title, "state", "V(s)", height, revision=title)
+
+
+def paired_bands(records: list[dict], x: str, prefixes: dict[str, str], *, title: str,
+                 ytitle: str, height: int = 320) -> go.Figure:
+    """For each name, a `<prefix>_mean` line with a band from `<prefix>_lo` to `<prefix>_hi`."""
+    rows = downsample(records)
+    xs = [r[x] for r in rows]
+    fig = go.Figure()
+    for i, (name, p) in enumerate(prefixes.items()):
+        color = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[r[f"{p}_hi"] for r in rows] + [r[f"{p}_lo"] for r in rows][::-1],
+                                 fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
+                                 hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=xs, y=[r[f"{p}_mean"] for r in rows], name=name,
+                                 line=dict(color=color, width=2)))
+    return _layout(fig, title, x, ytitle, height, revision=title)
+
+
+def sweep_lines(records: list[dict], *, title: str, height: int = 380) -> go.Figure:
+    """One line per n: the error against alpha (S&B Figure 7.2)."""
+    fig = go.Figure()
+    for i, r in enumerate(records):
+        fig.add_trace(go.Scatter(x=r["alphas"], y=r["rms"], name=f"n = {r['n']}",
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+    fig.update_yaxes(range=[0.2, 0.6])
+    return _layout(fig, title, "α", "average RMS error", height, revision=title)
+
+
+def lambda_tradeoff(study: dict, lam: float, *, title: str, height: int = 340) -> go.Figure:
+    """Bias², variance and their sum (the mean squared error) against lambda."""
+    fig = go.Figure()
+    for i, (key, name) in enumerate((("bias2", "bias²"), ("variance", "variance"), ("mse", "MSE = bias² + variance"))):
+        fig.add_trace(go.Scatter(x=study["lams"], y=study[key], name=name,
+                                 line=dict(color=PALETTE[i], width=2, dash="dot" if key == "mse" else None)))
+    fig.add_vline(x=lam, line=dict(color="gray", dash="dash"))
+    return _layout(fig, title, "λ", "squared error", height, revision=title)
+
+
+def heatmap(grid: dict, *, title: str, height: int = 340) -> go.Figure:
+    """V over the (pole angle, angular velocity) slice from core.actor_critic.value_slice."""
+    fig = go.Figure(go.Heatmap(x=grid["angles"], y=grid["velocities"], z=grid["values"],
+                               colorscale="Viridis", colorbar=dict(title="V(s)")))
+    return _layout(fig, title, "pole angle (rad)", "angular velocity (rad/s)", height,
+                   revision=title)

@@ -17,7 +17,9 @@ def test_lockstep_stacks_variants_by_seeds():
     assert [r["update"] for r in records] == [1, 2, 3]
     np.testing.assert_array_equal(records[0]["x"], [[11, 21, 31], [11, 21, 31]])
     assert records[0]["variants"] == ["a", "b"] and records[0]["seeds"] == [1, 2, 3]
-    assert "only_b" not in records[0] and "_payload" not in records[0]
+    assert "_payload" not in records[0] and records[0]["_first_seed"]["a"] == {"_payload": [1]}
+    np.testing.assert_array_equal(records[0]["only_b"], [[1.0, 1.0, 1.0]])
+    assert records[0]["variants_of"] == {"only_b": ["b"]}
 
 
 def test_lockstep_stops_with_the_shortest_trainer_and_closes_all():
