@@ -6,7 +6,10 @@ lambda = 1 is a Monte-Carlo critic (advantage = return - V), lambda = 0 a TD(0) 
 (advantage = TD error), anything between is GAE. Each update: roll every env forward `steps`
 steps, compute advantages, take one gradient step on
 
-    - mean(A_t log pi(a_t|s_t))  +  value_coef * mean((V(s_t) - target_t)^2)  -  entropy_coef * H.
+    - mean(A_t log pi(a_t|s_t))  +  value_coef * mean((V(s_t) - target_t)^2)  -  entropy_coef * H,
+
+with the actor and the critic on their own learning rates (a critic chasing returns of ~100
+needs larger steps than a policy that should move gently).
 """
 from __future__ import annotations
 
@@ -34,8 +37,10 @@ VARIANT_LABELS = {"reinforce": "REINFORCE", "mc": "actor-critic, MC critic (λ =
 class ActorCriticConfig:
     env_id: str = knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
                        choices=ENV_IDS)
-    lr: float = knob(0.003, "Learning rate", "Adam step size of actor and critic; can be "
+    lr: float = knob(0.003, "Actor learning rate", "Adam step size of the policy; can be "
                      "changed while training.", lo=1e-4, hi=0.1, log=True, live=True)
+    critic_lr: float = knob(0.01, "Critic learning rate", "Adam step size of V(s); can be "
+                            "changed while training.", lo=1e-4, hi=0.1, log=True, live=True)
     lam: float = knob(0.95, "GAE λ", "0 = TD(0) advantage, 1 = Monte-Carlo advantage.",
                       lo=0.0, hi=1.0, step=0.01)
     gamma: float = knob(0.99, "Discount gamma", "How much a reward k steps later counts.",
@@ -85,7 +90,8 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
     device = config.device
     obs_size, n_actions = space_sizes(config.env_id)
     model = ActorCritic(obs_size, n_actions, config.hidden).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimizer = torch.optim.Adam([{"params": model.actor.parameters(), "lr": config.lr},
+                                  {"params": model.critic.parameters(), "lr": config.critic_lr}])
     env = make_vec_env(config.env_id, config.envs)
     n, T = config.envs, config.steps
     episode_return, recent = np.zeros(n), deque(maxlen=20)
@@ -128,8 +134,7 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
             new_values = model.value(t["obs"])
             value_loss = (((new_values - targets) ** 2) * valid).sum() / n_valid
             loss = policy_loss + config.value_coef * value_loss - config.entropy_coef * entropy
-            for group in optimizer.param_groups:
-                group["lr"] = config.lr
+            optimizer.param_groups[0]["lr"], optimizer.param_groups[1]["lr"] = config.lr, config.critic_lr
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

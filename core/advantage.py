@@ -34,7 +34,7 @@ def lambda_study(lams, critic_error: float, gamma: float = 0.95, p_right: float 
 
     The truth is exact (V and Q of the policy by a linear solve: what infinitely many long
     rollouts would average to). The critic is V plus `critic_error` times a fixed random error
-    per state. Every lambda is scored on the same sampled trajectories, which start in the
+    in every state but the start. Every lambda is scored on the same sampled trajectories, which start in the
     middle with the action 'right' and then follow the policy."""
     import gymnasium as gym
     import numpy as np
@@ -45,13 +45,20 @@ def lambda_study(lams, critic_error: float, gamma: float = 0.95, p_right: float 
     V, Q = env.exact_values(p_right, gamma)
     s0 = env.n_states // 2
     truth = Q[1, s0] - V[s0]
-    rng = np.random.default_rng(seed)
+    # Independent streams: gymnasium seeds its env with the same generator as
+    # default_rng(seed), so one seed for both would make the policy's and the env's coins equal.
+    env_seed, policy_seed = np.random.SeedSequence(seed).spawn(2)
+    rng = np.random.default_rng(policy_seed)
     critic = V + critic_error * rng.standard_normal(len(V))
+    # Exact at the start state: an error there would shift the estimate for every action by
+    # the same amount, which the policy gradient ignores (it is a baseline). The bias that
+    # matters comes from bootstrapping on wrong values of the states ahead.
+    critic[s0] = V[s0]
     rewards = np.zeros((horizon, trajectories))
     values = np.zeros((horizon, trajectories))
     next_values = np.zeros((horizon, trajectories))
     ends = np.zeros((horizon, trajectories))
-    env.reset(seed=seed)
+    env.reset(seed=int(env_seed.generate_state(1)[0]))
     for m in range(trajectories):
         state, _ = env.reset()
         action = 1

@@ -30,9 +30,9 @@ lesson(PAGE, "gae")
 cols = st.columns(3)
 lam = widget(Knob("gae_lam", 0.95, "λ", "0 = one-step TD error, 1 = Monte-Carlo advantage.",
                   lo=0.0, hi=1.0, step=0.05), "gae_lam", cols[0])
-critic_error = widget(Knob("gae_critic_error", 0.3, "Critic error", "Standard deviation of the "
-                           "critic's error in each state (0 = the exact V).", lo=0.0, hi=1.0,
-                           step=0.05), "gae_critic_error", cols[1])
+critic_error = widget(Knob("gae_critic_error", 0.1, "Critic error", "Standard deviation of the "
+                           "critic's error in the states ahead (0 = the exact V).", lo=0.0,
+                           hi=0.5, step=0.01), "gae_critic_error", cols[1])
 p_right = widget(Knob("gae_p_right", 0.6, "π(right)", "The policy: how often it steps right.",
                       lo=0.05, hi=0.95, step=0.05), "gae_p_right", cols[2])
 show_url_messages()
