@@ -9,7 +9,7 @@ import torch
 
 from core.pg import BASELINES
 
-from bench import app_render, bandit_update, baseline, reinforce
+from bench import actor_critic, app_render, bandit_update, baseline, reinforce
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
@@ -17,6 +17,8 @@ GROUPS = {
     "bandit": (bandit_update.run, ("bandit_update_ms",)),
     "baseline": (baseline.run, tuple(f"baseline_cartpole_time_to_195_s_{b}" for b in BASELINES)
                  + ("baseline_grad_variance_ratio", "baseline_seeds_update_ms")),
+    "actor_critic": (actor_critic.run, ("a2c_cartpole_time_to_475_s", "a2c_cartpole_steps_to_475",
+                                        "randomwalk_100runs_s")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

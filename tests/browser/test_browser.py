@@ -71,3 +71,23 @@ def test_a_baseline_comparison_draws_bands(app_url, page):
     screenshot(page, "baseline_live")
     page.get_by_role("button", name="Stop").click()
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_critics_page_plays_mc_against_td(app_url, page):
+    open_page(page, f"{app_url}/critics?cr_runs=20&cr_pace=200")
+    page.get_by_role("button", name="Start").first.click()
+    title = "RMS error over the 5 states"
+    page.wait_for_function(f"({POINTS})('{title}') >= 40", timeout=60_000)
+    screenshot(page, "critics_live")
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_actor_critic_comparison_draws_four_variants(app_url, page):
+    open_page(page, f"{app_url}/actor-critic?ac_seeds=1")
+    page.get_by_role("button", name="Start").click()
+    title = "Mean return of the last 20 episodes"
+    page.wait_for_function(f"({TRACES})('{title}') === 8", timeout=60_000)
+    page.wait_for_function(f"({POINTS})('{title}') >= 6", timeout=60_000)
+    screenshot(page, "actor_critic_live")
+    page.get_by_role("button", name="Stop").click()
+    assert page.locator("[data-testid='stException']").count() == 0
