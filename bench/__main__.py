@@ -9,7 +9,7 @@ import torch
 
 from core.pg import BASELINES
 
-from bench import actor_critic, app_render, bandit_update, baseline, reinforce
+from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, reinforce
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
@@ -19,6 +19,7 @@ GROUPS = {
                  + ("baseline_grad_variance_ratio", "baseline_seeds_update_ms")),
     "actor_critic": (actor_critic.run, ("a2c_cartpole_time_to_475_s", "a2c_cartpole_steps_to_475",
                                         "randomwalk_100runs_s")),
+    "offpolicy": (offpolicy.run, ("is_update_ms", "offpolicy_reuse_best_k")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"
 

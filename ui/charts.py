@@ -219,3 +219,56 @@ def heatmap(grid: dict, *, title: str, height: int = 340) -> go.Figure:
                                colorscale="Viridis", colorbar=dict(title="V(s)")))
     return _layout(fig, title, "pole angle (rad)", "angular velocity (rad/s)", height,
                    revision=title)
+
+
+def weighted_samples(mu_p, s_p, mu_q, s_q, x: np.ndarray, w: np.ndarray, *, title: str,
+                     height: int = 340) -> go.Figure:
+    """The two densities, and samples of q drawn at height 0 with a size that grows with w."""
+    lo = min(mu_p - 4 * s_p, mu_q - 4 * s_q)
+    hi = max(mu_p + 4 * s_p, mu_q + 4 * s_q)
+    grid = np.linspace(lo, hi, 300)
+    fig = go.Figure()
+    for i, (name, mu, s) in enumerate((("target p", mu_p, s_p), ("proposal q", mu_q, s_q))):
+        fig.add_trace(go.Scatter(x=grid, y=np.exp(-0.5 * ((grid - mu) / s) ** 2) / (s * np.sqrt(2 * np.pi)),
+                                 name=name, line=dict(color=PALETTE[i], width=2)))
+    size = 4 + 26 * np.sqrt(w / max(w.max(), 1e-12))
+    fig.add_trace(go.Scatter(x=x, y=np.zeros_like(x), mode="markers", name="samples of q (size ∝ √w)",
+                             marker=dict(size=size, color=_rgba(PALETTE[3], 0.35)),
+                             text=[f"w = {v:.3g}" for v in w], hoverinfo="x+text"))
+    return _layout(fig, title, "x", "density", height, revision=title)
+
+
+def running_estimates(ordinary: np.ndarray, normalised: np.ndarray, truth: float, *, title: str,
+                      height: int = 340) -> go.Figure:
+    """Both IS estimates against the number of samples (log x), with the truth as a line."""
+    n = len(ordinary)
+    idx = np.unique(np.geomspace(1, n, min(n, MAX_POINTS)).astype(int)) - 1
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=idx + 1, y=ordinary[idx], name="ordinary IS", line=dict(color=PALETTE[0])))
+    fig.add_trace(go.Scatter(x=idx + 1, y=normalised[idx], name="self-normalised IS", line=dict(color=PALETTE[1])))
+    fig.add_hline(y=truth, line=dict(color="black", dash="dash"), annotation_text="E_p[f]")
+    fig.update_xaxes(type="log")
+    return _layout(fig, title, "samples n", "estimate", height, revision=title)
+
+
+def ratio_bars(pi_old: np.ndarray, pi: np.ndarray, ratio: np.ndarray, *, title: str,
+               height: int = 340) -> go.Figure:
+    actions = [f"a{i + 1}" for i in range(len(pi))]
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=actions, y=pi_old, name="π_old", marker_color=PALETTE[0]))
+    fig.add_trace(go.Bar(x=actions, y=pi, name="π", marker_color=PALETTE[1]))
+    fig.add_trace(go.Scatter(x=actions, y=ratio, name="ratio π/π_old", yaxis="y2", mode="markers+lines",
+                             marker=dict(size=10, color=PALETTE[3])))
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="ratio"))
+    return _layout(fig, title, "action", "probability", height, revision=title)
+
+
+def drift_curves(kls: np.ndarray, ess: list[float], variance: list[float], current: float, *,
+                 title: str, height: int = 340) -> go.Figure:
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=kls, y=ess, name="ESS / n", line=dict(color=PALETTE[2], width=2)))
+    fig.add_trace(go.Scatter(x=kls, y=variance, name="variance of the weighted gradient", yaxis="y2",
+                             line=dict(color=PALETTE[3], width=2)))
+    fig.add_vline(x=current, line=dict(color="gray", dash="dash"))
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="variance"))
+    return _layout(fig, title, "KL(π_old ‖ π)", "ESS / n", height, revision=title)

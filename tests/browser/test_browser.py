@@ -91,3 +91,13 @@ def test_actor_critic_comparison_draws_four_variants(app_url, page):
     screenshot(page, "actor_critic_live")
     page.get_by_role("button", name="Stop").click()
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_off_policy_page_warns_in_the_infinite_region_and_reuses(app_url, page):
+    open_page(page, f"{app_url}/off-policy?is_sigma_q=0.5&op_seeds=1&op_episodes=4")
+    page.locator("[data-testid='stAlert']").filter(has_text="infinite").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function(f"({POINTS})('Return against samples collected') >= 6", timeout=60_000)
+    screenshot(page, "off_policy_live")
+    page.get_by_role("button", name="Stop").click()
+    assert page.locator("[data-testid='stException']").count() == 0
