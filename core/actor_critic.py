@@ -83,6 +83,60 @@ def value_slice(model: ActorCritic, env_id: str, size: int = 31) -> dict:
     return {"angles": angles, "velocities": velocities, "values": v}
 
 
+class RolloutCollector:
+    """Steps a vector env with a policy and keeps the episode bookkeeping between rollouts.
+
+    gymnasium's vector envs reset a finished copy on its *next* step (NEXT_STEP autoreset):
+    the step that ends an episode returns its true final observation (so a truncated episode
+    can bootstrap from it), and the following step of that copy is a reset whose transition
+    is marked invalid here and masked out of every loss."""
+
+    def __init__(self, env, seed: int, device: str):
+        self.env, self.device = env, device
+        self.obs, _ = env.reset(seed=seed)
+        n = self.obs.shape[0]
+        self.episode_return = np.zeros(n)
+        self.resetting = np.zeros(n, dtype=bool)
+        self.recent: deque = deque(maxlen=20)
+        self.env_steps = 0
+
+    def collect(self, policy: CategoricalPolicy, steps: int) -> dict[str, torch.Tensor]:
+        """Time-major tensors (steps, envs): obs, act, rew, next_obs, term (terminated),
+        end (terminated or truncated) and valid."""
+        buf = {k: [] for k in ("obs", "act", "rew", "next_obs", "term", "end", "valid")}
+        for _ in range(steps):
+            obs_t = torch.as_tensor(self.obs, dtype=torch.float32, device=self.device)
+            action = policy.act(obs_t).cpu().numpy()
+            next_obs, reward, terminated, truncated, _ = self.env.step(action)
+            valid = ~self.resetting
+            self.episode_return += reward * valid
+            ended = (terminated | truncated) & valid
+            self.recent.extend(self.episode_return[ended].tolist())
+            self.episode_return[ended] = 0.0
+            for key, value in (("obs", self.obs), ("act", action), ("rew", reward),
+                               ("next_obs", next_obs), ("term", terminated & valid),
+                               ("end", ended), ("valid", valid)):
+                buf[key].append(value)
+            self.resetting = ended
+            self.obs = next_obs
+            self.env_steps += int(valid.sum())
+        return {k: torch.as_tensor(np.array(v), device=self.device, dtype=torch.float32)
+                for k, v in buf.items()}
+
+    @property
+    def return_avg20(self) -> float:
+        return float(np.mean(self.recent)) if self.recent else 0.0
+
+
+def advantages_and_targets(model: ActorCritic, t: dict, gamma: float, lam: float):
+    """GAE(lambda) advantages and the critic's targets (the lambda-returns) for a rollout."""
+    with torch.no_grad():
+        values = model.value(t["obs"])
+        next_values = model.value(t["next_obs"]) * (1.0 - t["term"])
+    advantages = gae(t["rew"], values, next_values, t["end"], gamma, lam)
+    return advantages, advantages + values, values
+
+
 def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None = None) -> Iterator[dict]:
     """Yield one record per update; `lam` overrides config.lam (the MC / TD variants)."""
     lam = config.lam if lam is None else lam
@@ -93,37 +147,12 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
     optimizer = torch.optim.Adam([{"params": model.actor.parameters(), "lr": config.lr},
                                   {"params": model.critic.parameters(), "lr": config.critic_lr}])
     env = make_vec_env(config.env_id, config.envs)
-    n, T = config.envs, config.steps
-    episode_return, recent = np.zeros(n), deque(maxlen=20)
-    resetting = np.zeros(n, dtype=bool)  # the next step of these envs is their autoreset
-    env_steps, start = 0, time.perf_counter()
+    start = time.perf_counter()
     try:
-        obs, _ = env.reset(seed=seed)
+        rollouts = RolloutCollector(env, seed, device)
         for update in range(1, config.max_updates + 1):
-            buf = {k: [] for k in ("obs", "act", "rew", "next_obs", "term", "end", "valid")}
-            for _ in range(T):
-                obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device)
-                action = model.actor.act(obs_t)
-                next_obs, reward, terminated, truncated, _ = env.step(action.cpu().numpy())
-                valid = ~resetting
-                episode_return += reward * valid
-                ended = (terminated | truncated) & valid
-                recent.extend(episode_return[ended].tolist())
-                episode_return[ended] = 0.0
-                for key, value in (("obs", obs), ("act", action.cpu().numpy()), ("rew", reward),
-                                   ("next_obs", next_obs), ("term", terminated & valid),
-                                   ("end", ended), ("valid", valid)):
-                    buf[key].append(value)
-                resetting = ended
-                obs = next_obs
-                env_steps += int(valid.sum())
-            t = {k: torch.as_tensor(np.array(v), device=device, dtype=torch.float32)
-                 for k, v in buf.items()}
-            with torch.no_grad():
-                values = model.value(t["obs"])
-                next_values = model.value(t["next_obs"]) * (1.0 - t["term"])
-            advantages = gae(t["rew"], values, next_values, t["end"], config.gamma, lam)
-            targets = advantages + values
+            t = rollouts.collect(model.actor, config.steps)
+            advantages, targets, values = advantages_and_targets(model, t, config.gamma, lam)
             valid = t["valid"]
             n_valid = valid.sum()
 
@@ -142,10 +171,10 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
             mask = valid.bool()
             yield {
                 "update": update,
-                "env_steps": env_steps,
+                "env_steps": rollouts.env_steps,
                 "time_s": time.perf_counter() - start,
-                "return_avg20": float(np.mean(recent)) if recent else 0.0,
-                "episodes": len(recent),
+                "return_avg20": rollouts.return_avg20,
+                "episodes": len(rollouts.recent),
                 "entropy": float(entropy.item()),
                 "policy_loss": float(policy_loss.item()),
                 "value_loss": float(value_loss.item()),
