@@ -272,3 +272,44 @@ def drift_curves(kls: np.ndarray, ess: list[float], variance: list[float], curre
     fig.add_vline(x=current, line=dict(color="gray", dash="dash"))
     fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="variance"))
     return _layout(fig, title, "KL(π_old ‖ π)", "ESS / n", height, revision=title)
+
+
+def ppo_surface(ratios: np.ndarray, curves: dict, eps: float, points: dict | None = None, *,
+                title: str, height: int = 360) -> go.Figure:
+    """L(r) for A > 0 and A < 0: the clipped surrogate, the KL-penalised one, the regions where
+    the clip's gradient is zero shaded, and optionally a minibatch's (r, A) points placed on
+    the clipped curve (scaled by |A|), silenced ones in red."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("A > 0", "A < 0"))
+    for col, name, zero in ((1, "pos", (1 + eps, float(ratios.max()))), (2, "neg", (float(ratios.min()), 1 - eps))):
+        fig.add_vrect(x0=zero[0], x1=zero[1], fillcolor="gray", opacity=0.15, line_width=0,
+                      row=1, col=col)
+        fig.add_trace(go.Scatter(x=ratios, y=ratios * (1 if name == "pos" else -1), name="r·A",
+                                 line=dict(color="lightgray", dash="dot"), showlegend=col == 1), row=1, col=col)
+        fig.add_trace(go.Scatter(x=ratios, y=curves[f"clip_{name}"], name="clipped surrogate",
+                                 line=dict(color=PALETTE[0], width=3), showlegend=col == 1), row=1, col=col)
+        fig.add_trace(go.Scatter(x=ratios, y=curves[f"kl_{name}"], name="r·A − β·KL",
+                                 line=dict(color=PALETTE[1], width=2), showlegend=col == 1), row=1, col=col)
+    if points is not None:
+        for col, keep in ((1, points["advantage"] > 0), (2, points["advantage"] < 0)):
+            r = points["ratio"][keep]
+            colors = np.where(points["silenced"][keep], PALETTE[3], PALETTE[2])
+            fig.add_trace(go.Scatter(x=r, y=points["on_curve"][keep], mode="markers",
+                                     marker=dict(size=6, color=colors, opacity=0.6),
+                                     name="minibatch samples (red: gradient silenced)",
+                                     showlegend=col == 1), row=1, col=col)
+    fig.update_xaxes(title="ratio r = π/π_old")
+    return _layout(fig, title, "ratio r = π/π_old", "surrogate per unit |A|", height, revision=title)
+
+
+def ratio_histograms(ratios: dict[str, np.ndarray], labels: dict[str, str], *, title: str,
+                     height: int = 300) -> go.Figure:
+    fig = go.Figure()
+    for i, (variant, r) in enumerate(ratios.items()):
+        fig.add_trace(go.Histogram(x=r, name=labels.get(variant, variant), opacity=0.55,
+                                   xbins=dict(start=0, end=3, size=0.05),
+                                   marker_color=PALETTE[i % len(PALETTE)]))
+    fig.update_layout(barmode="overlay")
+    return _layout(fig, title, "ratio r = π/π_old (last update, first seed)", "samples", height,
+                   revision=title)

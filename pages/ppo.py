@@ -1,0 +1,106 @@
+"""PPO: the clipped objective against a KL penalty and no constraint — the surface, then all
+four variants live on the same seeds with CleanRL's diagnostics and a results table."""
+import numpy as np
+import streamlit as st
+
+from core.config import Knob, knobs
+from core.multiseed import lockstep
+from core.ppo import (VARIANT_LABELS, VARIANTS, PPOConfig, on_surface, silenced, surface,
+                      train_ppo, variants_table)
+from ui import charts
+from ui.lessons import lesson
+from ui.params import show_url_messages, widget
+from ui.run_panel import live_panel, run_controls
+from ui.sidebar import current_device, current_seed
+
+PAGE = "ppo"
+RUN_KEY = "ppo_run"
+RATIOS = np.linspace(0.05, 2.5, 300)
+DETAILS = ("norm_adv", "clip_vloss", "entropy_coef", "max_grad_norm", "ortho_init", "anneal_lr",
+           "gae_lambda")
+
+show_url_messages()
+st.title("✂️ PPO: clip the ratio, or penalise the KL")
+lesson(PAGE, "intro")
+seed = current_seed()
+
+# ---- 1. the surface ---------------------------------------------------------------------------
+st.header("1 · The objective as a function of the ratio")
+lesson(PAGE, "surface")
+by_name = {k.name: k for k in knobs(PPOConfig)}
+values = {}
+cols = st.columns(4)
+for col, name in zip(cols, ("clip_eps", "kl_beta", "kl_target", "lr")):
+    values[name] = widget(by_name[name], f"ppo_{name}", col)
+show_url_messages()
+st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, values["clip_eps"], values["kl_beta"]),
+                                   values["clip_eps"], title="Clipped and KL-penalised surrogates"),
+                key="fig_ppo_surface")
+
+# ---- 2. the four variants, live ---------------------------------------------------------------------
+st.header("2 · Four ways to keep π near π_old, live")
+lesson(PAGE, "variants")
+cols = st.columns(4)
+for i, name in enumerate(("env_id", "envs", "steps", "epochs", "minibatches", "hidden", "gamma",
+                          "max_updates")):
+    values[name] = widget(by_name[name], f"ppo_{name}", cols[i % 4])
+with st.expander("Implementation details (Huang et al.'s '37 details', the ones that teach)"):
+    lesson(PAGE, "details")
+    cols = st.columns(4)
+    for i, name in enumerate(DETAILS):
+        values[name] = widget(by_name[name], f"ppo_{name}", cols[i % 4])
+n_seeds = widget(Knob("ppo_seeds", 2, "Seeds K", "Each variant trains on the same K seeds.",
+                      lo=1, hi=10), "ppo_seeds")
+show_url_messages()
+config = PPOConfig(**values, device=current_device())
+seeds = [seed + i for i in range(n_seeds)]
+run_controls(RUN_KEY, config, lambda c: lockstep(lambda v, s: train_ppo(c, s, v), VARIANTS, seeds))
+
+
+def draw(run, records):
+    if not records:
+        st.caption(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…")
+        return
+    last = records[-1]
+    env_id = st.session_state[RUN_KEY]["config"].env_id
+    best = max(float(np.max(r["return_avg20"])) for r in records)
+    st.dataframe(variants_table(last, best, env_id), hide_index=True)
+    left, right = st.columns(2)
+    left.plotly_chart(charts.variant_bands(records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
+                                           title="Mean return of the last 20 episodes",
+                                           ytitle="return"), key="fig_ppo_returns")
+    right.plotly_chart(charts.variant_bands(records, "approx_kl", VARIANT_LABELS, x_key="env_steps",
+                                            title="approx_kl", ytitle="KL(π_old ‖ π), estimated"),
+                       key="fig_ppo_kl")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.variant_bands(records, "clipfrac", VARIANT_LABELS, x_key="env_steps",
+                                           title="clipfrac", ytitle="fraction with |r − 1| > ε"),
+                      key="fig_ppo_clipfrac")
+    right.plotly_chart(charts.variant_bands(records, "entropy", VARIANT_LABELS, x_key="env_steps",
+                                            title="entropy", ytitle="nats"), key="fig_ppo_entropy")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.variant_bands(records, "explained_variance", VARIANT_LABELS,
+                                           x_key="env_steps", title="explained_variance",
+                                           ytitle="of the critic"), key="fig_ppo_ev")
+    right.plotly_chart(charts.variant_bands(records, "value_loss", VARIANT_LABELS, x_key="env_steps",
+                                            title="value_loss", ytitle="MSE", log=True),
+                       key="fig_ppo_vloss")
+    payloads = (run.latest or {}).get("_first_seed", {})
+    st.plotly_chart(charts.ratio_histograms({v: p["_ratios"] for v, p in payloads.items() if "_ratios" in p},
+                                            VARIANT_LABELS, title="Ratios after the last update"),
+                    key="fig_ppo_ratios")
+    points = payloads.get("clip", {}).get("_points")
+    if points is not None:
+        eps = st.session_state[RUN_KEY]["config"].clip_eps
+        r, a = points["ratio"], points["advantage"]
+        shown = {"ratio": r, "advantage": a, "silenced": silenced(r, a, eps),
+                 "on_curve": on_surface(r, a, eps)}
+        st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, eps, config.kl_beta), eps, shown,
+                                           title="PPO-clip's last minibatch on the surface"),
+                        key="fig_ppo_points")
+
+
+live_panel(RUN_KEY, draw, f"Press **Start** to train the {len(VARIANTS)} variants × K seeds.")
+
+st.header("3 · From here to RLHF")
+lesson(PAGE, "rlhf")
