@@ -284,7 +284,7 @@ def ppo_surface(ratios: np.ndarray, curves: dict, eps: float, points: dict | Non
     fig = make_subplots(rows=1, cols=2, subplot_titles=("A > 0", "A < 0"))
     for col, name, zero in ((1, "pos", (1 + eps, float(ratios.max()))), (2, "neg", (float(ratios.min()), 1 - eps))):
         fig.add_vrect(x0=zero[0], x1=zero[1], fillcolor="gray", opacity=0.15, line_width=0,
-                      row=1, col=col)
+                      row=1, col=col, exclude_empty_subplots=False)
         fig.add_trace(go.Scatter(x=ratios, y=ratios * (1 if name == "pos" else -1), name="r·A",
                                  line=dict(color="lightgray", dash="dot"), showlegend=col == 1), row=1, col=col)
         fig.add_trace(go.Scatter(x=ratios, y=curves[f"clip_{name}"], name="clipped surrogate",

@@ -101,3 +101,14 @@ def test_off_policy_page_warns_in_the_infinite_region_and_reuses(app_url, page):
     screenshot(page, "off_policy_live")
     page.get_by_role("button", name="Stop").click()
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_ppo_page_draws_the_surface_and_a_live_run(app_url, page):
+    open_page(page, f"{app_url}/ppo?ppo_seeds=1")
+    page.wait_for_function(f"({TRACES})('Clipped and KL-penalised surrogates') === 6", timeout=30_000)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_function(f"({POINTS})('Mean return of the last 20 episodes') >= 6", timeout=90_000)
+    page.get_by_text("PPO-clip's last minibatch on the surface").wait_for(timeout=30_000)
+    screenshot(page, "ppo_live")
+    page.get_by_role("button", name="Stop").click()
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -1,0 +1,49 @@
+import pytest
+
+from tests.pages.conftest import plotly_specs, wait_for_records
+
+PAGE = "pages/ppo.py"
+
+
+def test_surface_renders_with_shaded_zero_gradient_regions(app):
+    at = app(PAGE)
+    assert not at.exception and not at.warning
+    surface = plotly_specs(at)[0]
+    shapes = surface["layout"]["shapes"]
+    assert [(s["x0"], s["x1"]) for s in shapes] == [(1.2, 2.5), (0.05, 0.8)]
+
+
+def test_eps_slider_moves_the_regions(app):
+    at = app(PAGE)
+    at.slider(key="ppo_clip_eps").set_value(0.3).run()
+    shapes = plotly_specs(at)[0]["layout"]["shapes"]
+    assert shapes[0]["x0"] == pytest.approx(1.3) and shapes[1]["x1"] == pytest.approx(0.7)
+
+
+def test_all_four_variants_run(app):
+    at = app(PAGE, ppo_seeds="1", ppo_envs="2", ppo_steps="16", ppo_epochs="2")
+    at.button(key="ppo_run_start").click().run()
+    run = at.session_state["ppo_run"]["run"]
+    wait_for_records(run, 2)
+    assert run.latest["variants"] == ["clip", "adaptive_kl", "fixed_kl", "none"]
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["variant"]) == ["PPO-clip", "adaptive KL penalty", "fixed KL penalty", "no constraint"]
+    titles = [s["layout"]["title"]["text"] for s in plotly_specs(at)]
+    for name in ("approx_kl", "clipfrac", "entropy", "explained_variance", "value_loss",
+                 "PPO-clip's last minibatch on the surface"):
+        assert name in titles
+
+
+def test_detail_toggles_reach_the_config(app):
+    at = app(PAGE, ppo_norm_adv="false", ppo_anneal_lr="true")
+    assert not at.exception and not at.warning
+    assert at.toggle(key="ppo_norm_adv").value is False and at.toggle(key="ppo_anneal_lr").value is True
+
+
+@pytest.mark.parametrize("query", [{"ppo_clip_eps": "0"}, {"ppo_epochs": "many"}, {"ppo_env_id": "Pong"}])
+def test_bad_url_values(app, query):
+    at = app(PAGE, **query)
+    assert not at.exception
+    assert any(f"{next(iter(query))}=" in w.value for w in at.warning)
