@@ -9,7 +9,7 @@ import torch
 
 from core.pg import BASELINES
 
-from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, reinforce
+from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, ppo, reinforce
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
@@ -20,6 +20,7 @@ GROUPS = {
     "actor_critic": (actor_critic.run, ("a2c_cartpole_time_to_475_s", "a2c_cartpole_steps_to_475",
                                         "randomwalk_100runs_s")),
     "offpolicy": (offpolicy.run, ("is_update_ms", "offpolicy_reuse_best_k")),
+    "ppo": (ppo.run, ("ppo_cartpole_time_to_475_s", "ppo_cartpole_steps_to_475", "ppo_variants_table")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
