@@ -117,3 +117,15 @@ def open_page(page, url: str) -> None:
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def button(page, name: str):
+    """A button of the page itself (Streamlit's header has a Stop of its own during a rerun)."""
+    return page.get_by_test_id("stMainBlockContainer").get_by_role("button", name=name, exact=True)
+
+
+def stop_run(page) -> None:
+    """Press Stop and wait until the page says so: a run left going would hold one of the
+    server's run slots (until its heartbeat expires) and make the next test's run wait."""
+    button(page, "Stop").click()
+    page.get_by_text("Stopped.").wait_for(timeout=30_000)

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.browser.conftest import CONNECTED, open_page, screenshot
+from tests.browser.conftest import CONNECTED, button, open_page, screenshot, stop_run
 from ui.path import PATH
 
 PAGES = [("home", "")] + [(stop.slug, stop.url_path) for stop in PATH if stop.ready]
@@ -25,14 +25,14 @@ def test_every_page_loads_without_an_exception(app_url, page, name, path):
 
 def test_a_live_reinforce_run_grows_its_chart(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?episodes=4")
-    page.get_by_role("button", name="Start").click()
+    button(page, "Start").click()
     page.wait_for_function(f"({POINTS})('Return per episode') >= 3", timeout=30_000)
     first = page.evaluate(POINTS, "Return per episode")
     page.wait_for_function(f"({POINTS})('Return per episode') > {first + 3}", timeout=30_000)
     screenshot(page, "policy_gradient_live")
-    page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Resume").wait_for(timeout=10_000)
-    page.get_by_role("button", name="Stop").click()
+    button(page, "Pause").click()
+    button(page, "Resume").wait_for(timeout=10_000)
+    stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
 
@@ -64,51 +64,52 @@ TRACES = """(title) => {
 
 def test_a_baseline_comparison_draws_bands(app_url, page):
     open_page(page, f"{app_url}/baseline?cp_seeds=2&cp_episodes=2")
-    page.get_by_role("button", name="Start").click()
+    button(page, "Start").click()
     title = "Mean return of the last 20 episodes"
     page.wait_for_function(f"({POINTS})('{title}') >= 6", timeout=60_000)
     assert page.evaluate(TRACES, title) == 6  # a band and a line for each of 3 variants
     screenshot(page, "baseline_live")
-    page.get_by_role("button", name="Stop").click()
+    stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_critics_page_plays_mc_against_td(app_url, page):
     open_page(page, f"{app_url}/critics?cr_runs=20&cr_pace=200")
-    page.get_by_role("button", name="Start").first.click()
+    button(page, "Start").first.click()
     title = "RMS error over the 5 states"
     page.wait_for_function(f"({POINTS})('{title}') >= 40", timeout=60_000)
+    page.get_by_text("Finished.").wait_for(timeout=30_000)
     screenshot(page, "critics_live")
     assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_actor_critic_comparison_draws_four_variants(app_url, page):
     open_page(page, f"{app_url}/actor-critic?ac_seeds=1")
-    page.get_by_role("button", name="Start").click()
+    button(page, "Start").click()
     title = "Mean return of the last 20 episodes"
     page.wait_for_function(f"({TRACES})('{title}') === 8", timeout=60_000)
     page.wait_for_function(f"({POINTS})('{title}') >= 6", timeout=60_000)
     screenshot(page, "actor_critic_live")
-    page.get_by_role("button", name="Stop").click()
+    stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_off_policy_page_warns_in_the_infinite_region_and_reuses(app_url, page):
     open_page(page, f"{app_url}/off-policy?is_sigma_q=0.5&op_seeds=1&op_episodes=4")
     page.locator("[data-testid='stAlert']").filter(has_text="infinite").wait_for(timeout=30_000)
-    page.get_by_role("button", name="Start").click()
+    button(page, "Start").click()
     page.wait_for_function(f"({POINTS})('Return against samples collected') >= 6", timeout=60_000)
     screenshot(page, "off_policy_live")
-    page.get_by_role("button", name="Stop").click()
+    stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
 
 def test_ppo_page_draws_the_surface_and_a_live_run(app_url, page):
     open_page(page, f"{app_url}/ppo?ppo_seeds=1")
     page.wait_for_function(f"({TRACES})('Clipped and KL-penalised surrogates') === 6", timeout=30_000)
-    page.get_by_role("button", name="Start").click()
+    button(page, "Start").click()
     page.wait_for_function(f"({POINTS})('Mean return of the last 20 episodes') >= 6", timeout=90_000)
     page.get_by_text("PPO-clip's last minibatch on the surface").wait_for(timeout=30_000)
     screenshot(page, "ppo_live")
-    page.get_by_role("button", name="Stop").click()
+    stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
