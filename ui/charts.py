@@ -313,3 +313,19 @@ def ratio_histograms(ratios: dict[str, np.ndarray], labels: dict[str, str], *, t
     fig.update_layout(barmode="overlay")
     return _layout(fig, title, "ratio r = π/π_old (last update, first seed)", "samples", height,
                    revision=title)
+
+
+def reward_frontier(records: list[dict], *, title: str, height: int = 380) -> go.Figure:
+    """Proxy (solid) and gold (dotted) reward against KL, one colour per beta."""
+    fig = go.Figure()
+    betas = sorted({r["beta"] for r in records})
+    for i, beta in enumerate(betas):
+        rows = [r for r in records if r["beta"] == beta]
+        color = PALETTE[i % len(PALETTE)]
+        fig.add_trace(go.Scatter(x=[r["kl"] for r in rows], y=[r["rm_reward"] for r in rows],
+                                 mode="lines+markers", name=f"β = {beta:g}: reward model",
+                                 line=dict(color=color, width=2)))
+        fig.add_trace(go.Scatter(x=[r["kl"] for r in rows], y=[r["gold"] for r in rows],
+                                 mode="lines+markers", name=f"β = {beta:g}: gold",
+                                 line=dict(color=color, width=2, dash="dot")))
+    return _layout(fig, title, "KL(π ‖ π_ref) per completion", "mean reward", height, revision=title)

@@ -110,3 +110,26 @@ def decode(tokenizer, completion_ids: torch.Tensor) -> list[str]:
             row = row[:row.index(tokenizer.eos_token_id)]
         texts.append(tokenizer.decode(row).strip())
     return texts
+
+
+def prepare_prompt(text: str, tokenizer, max_chars: int = 10_000) -> tuple[str, list[str]]:
+    """Any typed prompt becomes something the model can continue, plus notes for the student
+    on what was changed (never an exception): empty starts a fresh review, a long one keeps
+    its end, text outside the training corpus is allowed but flagged."""
+    notes = []
+    text = "" if text is None else str(text)
+    if len(text) > max_chars:
+        text = text[-max_chars:]
+        notes.append(f"The prompt was longer than {max_chars:,} characters; its end is used.")
+    stripped = " ".join(text.split())
+    if not stripped:
+        notes.append("The prompt is empty: the model starts a review of its own.")
+        return "", notes
+    n_tokens = len(tokenizer.encode(stripped))
+    if n_tokens > MAX_PROMPT_TOKENS:
+        notes.append(f"The model reads only the last {MAX_PROMPT_TOKENS} of the prompt's "
+                     f"{n_tokens} tokens (it was trained on short sentences).")
+    if any(ord(ch) > 127 for ch in stripped):
+        notes.append("The model only ever saw English reviews, so characters like these are new "
+                     "to it: expect it to carry on in its own words.")
+    return stripped, notes

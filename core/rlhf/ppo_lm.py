@@ -200,3 +200,15 @@ def one_token_kl_ppo(ref_logits: np.ndarray, rewards: np.ndarray, beta: float, u
             loss.backward()
             optimizer.step()
     return torch.softmax(theta.detach(), 0).numpy()
+
+
+def frontier(config: RLHFConfig, betas: list[float], lm, tokenizer, rm, prompts: list[str],
+             seed: int) -> Iterator[dict]:
+    """The over-optimisation picture: a PPO run per beta (same seed), one record per update
+    tagged with its beta, so proxy (RM) and gold reward can be drawn against the KL spent."""
+    import dataclasses
+
+    for beta in betas:
+        run_config = dataclasses.replace(config, beta=beta, adaptive=False)
+        for record in train_rlhf(run_config, lm, tokenizer, rm, prompts, seed):
+            yield {**record, "beta": beta}

@@ -59,9 +59,9 @@ def score(rm: RewardModel, tokenizer, texts: list[str], batch: int = 64) -> np.n
 
 @dataclass
 class RewardConfig:
-    lr: float = knob(3e-4, "RM learning rate", "Adam step size of the reward model.",
+    lr: float = knob(2e-3, "RM learning rate", "Adam step size of the reward model.",
                      lo=1e-5, hi=1e-2, log=True, live=True)
-    epochs: int = knob(6, "RM epochs", "Passes over the training pairs.", lo=1, hi=50)
+    epochs: int = knob(4, "RM epochs", "Passes over the training pairs.", lo=1, hi=50)
     batch: int = knob(32, "RM batch", "Pairs per step.", lo=4, hi=128)
     holdout: float = knob(0.2, "Held-out share", "Pairs kept aside to measure accuracy.",
                           lo=0.1, hi=0.5, step=0.05)

@@ -1,0 +1,214 @@
+"""RLHF on a tiny GPT-2: the pretrained model, human feedback (simulated and yours), a reward
+model, PPO with a KL leash, and over-optimisation of the proxy reward."""
+import dataclasses
+
+import numpy as np
+import streamlit as st
+import torch
+
+from core.config import Knob
+from core.rlhf.corpus import PROMPTS
+from core.rlhf.labeler import PREFERENCE, gold_score, pairs_from_json, pairs_to_json, simulated_pairs
+from core.rlhf.model import ASSETS, Sampling, decode, load, prepare_prompt, sample
+from core.rlhf.ppo_lm import RLHFConfig, frontier, train_rlhf
+from core.rlhf.reward import RewardConfig, score, train_reward_model
+from ui import charts
+from ui.lessons import lesson
+from ui.params import config_widgets, show_url_messages, widget
+from ui.run_panel import current_run, live_panel, run_controls
+from ui.sidebar import current_device, current_seed
+
+PAGE = "rlhf"
+PAIRS = "rlhf_pair_data"
+WATCH = list(PROMPTS[:4])
+FRONTIER_BETAS = (0.0, 0.03, 0.1, 0.3)
+
+show_url_messages()
+st.title("🤖 RLHF on a tiny GPT-2")
+lesson(PAGE, "intro")
+seed, device = current_seed(), current_device()
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def _model(source: str, device: str):
+    return load(source, device)
+
+
+with st.expander("Model: the shipped tiny GPT-2, or another causal language model"):
+    source = st.text_input("Local folder or hub name", value=str(ASSETS), key="rlhf_source",
+                           help="Any transformers causal LM; a hub name needs a network.")
+try:
+    lm, tokenizer = _model(source, device)
+except Exception as exc:  # a bad folder or an offline hub name: say so, use the shipped model
+    st.error(f"Could not load `{source}` ({type(exc).__name__}: {exc}); using the shipped model.")
+    lm, tokenizer = _model(str(ASSETS), device)
+st.caption(f"{type(lm).__name__}: {sum(p.numel() for p in lm.parameters()) / 1e6:.2f} M parameters, "
+           f"vocabulary {len(tokenizer)}, on {device}.")
+
+# ---- 1. the pretrained model --------------------------------------------------------------------
+st.header("1 · The pretrained model")
+lesson(PAGE, "pretrained")
+prompt_text = st.text_input("Prompt", value=PROMPTS[0], max_chars=10_000, key="rlhf_prompt")
+cols = st.columns(4)
+temperature = widget(Knob("rlhf_temperature", 1.0, "Temperature", lo=0.1, hi=2.0, step=0.05),
+                     "rlhf_temperature", cols[0])
+top_k = widget(Knob("rlhf_top_k", 0, "Top-k (0 = all)", lo=0, hi=200), "rlhf_top_k", cols[1])
+length = widget(Knob("rlhf_length", 20, "New tokens", lo=1, hi=48), "rlhf_length", cols[2])
+count = widget(Knob("rlhf_count", 4, "Samples", lo=1, hi=16), "rlhf_count", cols[3])
+show_url_messages()
+prompt, notes = prepare_prompt(prompt_text, tokenizer)
+for note in notes:
+    st.info(note)
+generator = torch.Generator(device=device).manual_seed(seed)
+_, _, tokens = sample(lm, tokenizer, [prompt] * count, Sampling(temperature, top_k, length), generator)
+st.dataframe({"completion": decode(tokenizer, tokens),
+              "labeler's hidden score": [gold_score(prompt + " " + t) for t in decode(tokenizer, tokens)]},
+             hide_index=True)
+
+# ---- 2. human feedback ----------------------------------------------------------------------------
+st.header("2 · Human feedback")
+lesson(PAGE, "feedback")
+st.markdown(f"**The simulated labeler's hidden preference:** {PREFERENCE}.")
+pairs = st.session_state.setdefault(PAIRS, [])
+cols = st.columns(3)
+n_pairs = widget(Knob("rlhf_pairs", 1200, "Pairs to sample", "Pairs the labeler cannot tell "
+                          "apart are skipped.", lo=10, hi=3000), "rlhf_pairs", cols[0])
+flip = widget(Knob("rlhf_flip", 0.0, "Labeler's error rate", "Share of answers reversed.",
+                   lo=0.0, hi=0.5, step=0.01), "rlhf_flip", cols[1])
+if cols[2].button("Let the labeler label", key="rlhf_label", type="primary"):
+    with st.spinner("Sampling pairs and labelling…"):
+        pairs += simulated_pairs(lm, tokenizer, list(PROMPTS), n_pairs, seed + len(pairs), flip)
+mine = sum(p["source"] == "you" for p in pairs)
+st.caption(f"{len(pairs):,} labelled pairs ({mine} by you).")
+
+with st.container(border=True):
+    st.markdown("**Label one yourself.** Which completion is better?")
+    if "rlhf_offer" not in st.session_state:
+        st.session_state["rlhf_offer"] = simulated_pairs(lm, tokenizer, list(PROMPTS), 1, seed + 7919 + len(pairs))[:1] \
+            or [{"prompt": PROMPTS[0], "a": "great .", "b": "dull .", "preferred": 0}]
+    offer = st.session_state["rlhf_offer"][0]
+    st.markdown(f"*{offer['prompt']}* …  \n**A:** {offer['a']}  \n**B:** {offer['b']}")
+    choice = st.columns(3)
+    for col, name, value in zip(choice, ("A is better", "B is better", "Skip"), (0, 1, None)):
+        if col.button(name, key=f"rlhf_pick_{name}"):
+            if value is not None:
+                pairs.append({**offer, "preferred": value, "source": "you"})
+            del st.session_state["rlhf_offer"]
+            st.rerun()
+
+cols = st.columns(2)
+cols[0].download_button("Export labels (JSON)", pairs_to_json(pairs), "labels.json",
+                        "application/json", key="rlhf_export", disabled=not pairs)
+upload = cols[1].file_uploader("Import labels (JSON)", type=["json"], key="rlhf_import")
+if upload is not None and st.session_state.get("rlhf_imported") != upload.file_id:
+    try:
+        imported = pairs_from_json(upload.getvalue())
+    except ValueError as exc:
+        st.error(f"Could not import {upload.name}: {exc} Your {len(pairs):,} labels are unchanged.")
+    else:
+        pairs += imported
+        st.session_state["rlhf_imported"] = upload.file_id
+        st.success(f"Imported {len(imported):,} pairs from {upload.name}.")
+
+# ---- 3. the reward model --------------------------------------------------------------------------
+st.header("3 · The reward model")
+lesson(PAGE, "reward")
+rm_config = config_widgets(RewardConfig, prefix="rm_", columns=4, device=device)
+show_url_messages()
+if len(pairs) < 10:
+    st.info("Label at least 10 pairs first (step 2).")
+else:
+    run_controls("rlhf_rm_run", rm_config,
+                 lambda c: train_reward_model(c, lm, tokenizer, list(pairs), seed))
+
+
+def draw_rm(run, records):
+    if not records:
+        return
+    last = records[-1]
+    cols = st.columns(3)
+    cols[0].metric("Step", last["step"])
+    cols[1].metric("Bradley–Terry loss", f"{last['loss']:.3f}")
+    cols[2].metric("Held-out accuracy", f"{last['heldout_accuracy']:.1%}")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.lines(records, "step", {"loss": "loss"}, title="Reward-model loss",
+                                   xtitle="step", ytitle="−log σ(r_w − r_l)"), key="fig_rm_loss")
+    right.plotly_chart(charts.lines(records, "step", {"train (batch)": "train_accuracy",
+                                                      "held out": "heldout_accuracy"},
+                                    title="Accuracy", xtitle="step", ytitle="share ranked right"),
+                       key="fig_rm_acc")
+
+
+live_panel("rlhf_rm_run", draw_rm, "Press **Start** to train the reward model on your pairs.")
+rm_run = current_run("rlhf_rm_run")
+reward_model = (rm_run.latest or {}).get("_rm") if rm_run is not None else None
+if reward_model is not None:
+    text = st.text_input("Score any text", value="the movie was great and funny .", key="rlhf_score")
+    checked, _ = prepare_prompt(text, tokenizer)
+    st.metric("Reward model", f"{score(reward_model, tokenizer, [checked])[0]:+.2f}",
+              f"labeler's hidden score {gold_score(checked):+.1f}", delta_color="off")
+
+# ---- 4. PPO ---------------------------------------------------------------------------------------
+st.header("4 · PPO with a KL leash")
+lesson(PAGE, "ppo")
+ppo_config = config_widgets(RLHFConfig, prefix="ppo_", columns=4, device=device)
+show_url_messages()
+if reward_model is None:
+    st.info("Train a reward model first (step 3).")
+else:
+    run_controls("rlhf_ppo_run", ppo_config,
+                 lambda c: train_rlhf(c, lm, tokenizer, reward_model, list(PROMPTS), seed, WATCH))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _before(source: str, device: str, seed: int, length: int) -> list[str]:
+    model, tok = _model(source, device)
+    g = torch.Generator(device=device).manual_seed(seed)
+    return decode(tok, sample(model, tok, WATCH, Sampling(new_tokens=length), g)[2])
+
+
+def draw_ppo(run, records):
+    if not records:
+        st.caption("Sampling the first batch…")
+        return
+    left, right = st.columns(2)
+    left.plotly_chart(charts.lines(records, "update", {"reward model (proxy)": "rm_reward",
+                                                       "labeler's hidden score (gold)": "gold"},
+                                   title="Reward", xtitle="update", ytitle="mean per completion"),
+                      key="fig_ppo_reward")
+    right.plotly_chart(charts.lines(records, "update", {"KL to the reference": "kl"},
+                                    title="KL(π ‖ π_ref) per completion", xtitle="update",
+                                    ytitle="nats"), key="fig_ppo_kl_lm")
+    left, right = st.columns(2)
+    left.plotly_chart(charts.lines(records, "update", {"entropy": "entropy"}, title="Entropy per token",
+                                   xtitle="update", ytitle="nats"), key="fig_ppo_entropy_lm")
+    right.plotly_chart(charts.lines(records, "update", {"clipfrac": "clipfrac", "β": "beta"},
+                                    title="clipfrac and β", xtitle="update", ytitle=""),
+                       key="fig_ppo_clip_lm")
+    now = (run.latest or {}).get("_samples")
+    if now:
+        run_config = st.session_state["rlhf_ppo_run"]["config"]
+        st.dataframe({"prompt": WATCH, "before (pretrained)": _before(source, device, seed, run_config.new_tokens),
+                      "now": now}, hide_index=True)
+
+
+live_panel("rlhf_ppo_run", draw_ppo, "Press **Start** to fine-tune the policy against the reward model.")
+
+# ---- 5. over-optimisation --------------------------------------------------------------------------
+st.header("5 · Over-optimisation: the proxy against the gold")
+lesson(PAGE, "overoptimisation")
+if reward_model is not None:
+    sweep = dataclasses.replace(ppo_config, max_updates=min(ppo_config.max_updates, 25))
+    run_controls("rlhf_frontier_run", sweep,
+                 lambda c: frontier(c, list(FRONTIER_BETAS), lm, tokenizer, reward_model,
+                                    list(PROMPTS), seed))
+
+
+def draw_frontier(run, records):
+    if records:
+        st.plotly_chart(charts.reward_frontier(records, title="Reward against the KL spent, per β"),
+                        key="fig_frontier")
+
+
+live_panel("rlhf_frontier_run", draw_frontier,
+           f"Press **Start** to run PPO once per β in {FRONTIER_BETAS} ({25} updates each).")
