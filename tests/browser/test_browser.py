@@ -113,3 +113,21 @@ def test_ppo_page_draws_the_surface_and_a_live_run(app_url, page):
     screenshot(page, "ppo_live")
     stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_rlhf_trains_a_reward_model_and_runs_ppo(app_url, page, tmp_path):
+    open_page(page, f"{app_url}/rlhf?rlhf_pairs=300&rm_epochs=2&ppo_prompts=8&ppo_new_tokens=8")
+    bad = tmp_path / "labels.json"
+    bad.write_text("{not json")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
+    page.locator("[data-testid='stAlert']").filter(has_text="Could not import").wait_for(timeout=30_000)
+    button(page, "Let the labeler label").click()
+    page.get_by_text("labelled pairs").wait_for(timeout=60_000)
+    button(page, "Start").first.click()
+    page.get_by_text("Finished.").wait_for(timeout=120_000)
+    button(page, "Start").nth(1).click()
+    page.wait_for_function(f"({POINTS})('KL(π ‖ π_ref) per completion') >= 2", timeout=120_000)
+    screenshot(page, "rlhf_live")
+    button(page, "Stop").nth(1).click()  # the reward model's run has finished; this is PPO's
+    page.get_by_text("Stopped.").wait_for(timeout=30_000)
+    assert page.locator("[data-testid='stException']").count() == 0
