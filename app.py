@@ -21,7 +21,7 @@ seed_settings()  # the page needs the language; its widgets are drawn below
 
 pages = [st.Page("pages/home.py", title="Home", icon="🏠", default=True)]
 pages += [st.Page(stop.file, title=stop.title, icon=stop.icon, url_path=stop.url_path)
-          for stop in PATH if stop.ready]
+          for stop in PATH]
 page = st.navigation(pages)
 try:
     page.run()

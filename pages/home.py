@@ -31,10 +31,7 @@ for i, stop in enumerate(PATH):
     with cols[i % 4].container(border=True, height=170):
         st.markdown(f"**{i + 1}. {stop.icon} {stop.title}**")
         st.caption(stop.blurb)
-        if stop.ready:
-            st.page_link(stop.file, label="Open →")
-        else:
-            st.caption("🚧 coming")
+        st.page_link(stop.file, label="Open →")
 
 st.subheader("How to use it")
 students, instructors = st.columns(2)

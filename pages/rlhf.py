@@ -21,7 +21,7 @@ from ui.sidebar import current_device, current_seed
 PAGE = "rlhf"
 PAIRS = "rlhf_pair_data"
 WATCH = list(PROMPTS[:4])
-FRONTIER_BETAS = (0.0, 0.03, 0.1, 0.3)
+FRONTIER_BETAS = (0.0, 0.1, 0.5, 2.0)
 
 show_url_messages()
 st.title("🤖 RLHF on a tiny GPT-2")

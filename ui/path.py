@@ -3,9 +3,6 @@ navigation from it and the home page draws its map from it, so the two never dis
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -22,10 +19,6 @@ class Stop:
     @property
     def url_path(self) -> str:
         return self.slug.replace("_", "-")
-
-    @property
-    def ready(self) -> bool:
-        return (ROOT / self.file).exists()
 
 
 PATH = (
