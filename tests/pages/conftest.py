@@ -38,5 +38,15 @@ def wait_for_records(run: Run, n: int = 1, timeout: float = 30.0) -> None:
     assert run.n_seen >= n, f"run yielded {run.n_seen} records ({run.status}: {run.message})"
 
 
+def wait_for_end(run: Run, timeout: float = 120.0) -> None:
+    """Wait for a run to end, polling it like the page does (an unpolled run stops itself
+    after its heartbeat, which is not what these tests are about)."""
+    end = time.monotonic() + timeout
+    while run.active and time.monotonic() < end:
+        run.poll()
+        time.sleep(0.05)
+    assert not run.active, f"run still {run.status} after {timeout} s"
+
+
 def plotly_specs(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]

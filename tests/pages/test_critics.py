@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tests.pages.conftest import plotly_specs, wait_for_records
+from tests.pages.conftest import plotly_specs, wait_for_end, wait_for_records
 
 PAGE = "pages/critics.py"
 
@@ -38,8 +38,7 @@ def test_nstep_sweep_runs(app):
     at = app(PAGE, ns_runs="10", ns_max_n_power="3", ns_alpha_points="5")
     at.button(key="cr_sweep_start").click().run()
     run = at.session_state["cr_sweep"]["run"]
-    wait_for_records(run, 4)
-    assert run.join(30)
+    wait_for_end(run, timeout=60)
     at.run()
     sweep = next(s for s in plotly_specs(at) if "Figure 7.2" in s["layout"]["title"]["text"])
     assert [t["name"] for t in sweep["data"]] == ["n = 1", "n = 2", "n = 4", "n = 8"]

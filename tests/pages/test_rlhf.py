@@ -1,8 +1,6 @@
-import time
-
 import pytest
 
-from tests.pages.conftest import plotly_specs, wait_for_records
+from tests.pages.conftest import plotly_specs, wait_for_end, wait_for_records
 
 PAGE = "pages/rlhf.py"
 
@@ -31,7 +29,8 @@ def test_walk_the_steps(app):
     assert "(1 by you)" in " ".join(c.value for c in at.caption)
     at.button(key="rlhf_rm_run_start").click().run()
     rm_run = at.session_state["rlhf_rm_run"]["run"]
-    assert rm_run.join(120) and rm_run.status == "finished", rm_run.message
+    wait_for_end(rm_run)
+    assert rm_run.status == "finished", rm_run.message
     at.run()
     assert not at.exception
     assert "Accuracy" in [s["layout"]["title"]["text"] for s in plotly_specs(at)]
