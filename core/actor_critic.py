@@ -25,7 +25,7 @@ from torch import nn
 
 from core.advantage import gae
 from core.config import knob
-from core.envs import ENV_IDS, make_vec_env, space_sizes
+from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import CategoricalPolicy, mlp
 
 VARIANTS = ("reinforce", "mc", "td", "gae")
@@ -35,19 +35,17 @@ VARIANT_LABELS = {"reinforce": "REINFORCE", "mc": "actor-critic, MC critic (λ =
 
 @dataclass
 class ActorCriticConfig:
-    env_id: str = knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
-                       choices=ENV_IDS)
+    env_id: str = env_knob()
     lr: float = knob(0.003, "Actor learning rate", "Adam step size of the policy; can be "
                      "changed while training.", lo=1e-4, hi=0.1, log=True, live=True)
     critic_lr: float = knob(0.01, "Critic learning rate", "Adam step size of V(s); can be "
                             "changed while training.", lo=1e-4, hi=0.1, log=True, live=True)
     lam: float = knob(0.95, "GAE λ", "0 = TD(0) advantage, 1 = Monte-Carlo advantage.",
                       lo=0.0, hi=1.0, step=0.01)
-    gamma: float = knob(0.99, "Discount gamma", "How much a reward k steps later counts.",
-                        lo=0.8, hi=1.0, step=0.001)
+    gamma: float = gamma_knob()
     envs: int = knob(8, "Parallel envs", "Environments stepped together.", lo=1, hi=64)
     steps: int = knob(32, "Steps per rollout", "Steps per env between updates.", lo=4, hi=512)
-    hidden: int = knob(64, "Hidden units", "Width of actor and critic.", lo=4, hi=256)
+    hidden: int = hidden_knob(64, "actor and critic")
     entropy_coef: float = knob(0.0, "Entropy bonus", "Rewards a more random policy.",
                                lo=0.0, hi=0.1, step=0.001)
     max_updates: int = knob(2000, "Updates", "Stop after this many updates.", lo=1, hi=20000)

@@ -9,7 +9,24 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 
+from core.config import knob
+
 ENV_IDS = ("CartPole-v1", "Acrobot-v1")
+
+
+def env_knob():
+    """The environment choice every control-task trainer shares."""
+    return knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
+                choices=ENV_IDS)
+
+
+def gamma_knob():
+    return knob(0.99, "Discount gamma", "How much a reward k steps later counts (gamma^k).",
+                lo=0.8, hi=1.0, step=0.001)
+
+
+def hidden_knob(default: int, what: str = "the policy's two hidden layers"):
+    return knob(default, "Hidden units", f"Width of {what}.", lo=4, hi=256)
 
 # Returns of a uniformly random policy and the env's ceiling, for normalised scores.
 RETURN_RANGE = {"CartPole-v1": (22.0, 500.0), "Acrobot-v1": (-500.0, -60.0)}

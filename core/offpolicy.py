@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from core.config import knob
-from core.envs import ENV_IDS, make_vec_env, space_sizes
+from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import CategoricalPolicy
 from core.pg import batch_mean_baseline, collect_episodes, returns_to_go
 
@@ -168,16 +168,13 @@ REUSE = (1, 4, 16)
 
 @dataclass
 class ReuseConfig:
-    env_id: str = knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
-                       choices=ENV_IDS)
+    env_id: str = env_knob()
     lr: float = knob(0.005, "Learning rate", "Adam step size of each of the K steps; can be "
                      "changed while training.", lo=1e-4, hi=0.1, log=True, live=True)
     episodes: int = knob(8, "Episodes per batch", "Episodes collected by π_old each update.",
                          lo=1, hi=64)
-    gamma: float = knob(0.99, "Discount gamma", "How much a reward k steps later counts.",
-                        lo=0.8, hi=1.0, step=0.001)
-    hidden: int = knob(32, "Hidden units", "Width of the policy's two hidden layers.",
-                       lo=4, hi=256)
+    gamma: float = gamma_knob()
+    hidden: int = hidden_knob(32)
     max_updates: int = knob(150, "Batches", "Stop after this many batches.", lo=1, hi=2000)
     device: str = "cpu"
 

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from core.config import knob
-from core.envs import ENV_IDS, make_vec_env, space_sizes
+from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import CategoricalPolicy, mlp
 
 BASELINES = ("none", "batch_mean", "value")
@@ -47,16 +47,13 @@ def reinforce_loss(logp: torch.Tensor, weights: torch.Tensor, n_episodes: int) -
 
 @dataclass
 class ReinforceConfig:
-    env_id: str = knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
-                       choices=ENV_IDS)
+    env_id: str = env_knob()
     lr: float = knob(0.01, "Learning rate", "Adam step size; can be changed while training.",
                      lo=1e-4, hi=0.1, log=True, live=True)
     episodes: int = knob(8, "Episodes per update", "N in the estimator: whole episodes, run in "
                          "parallel, averaged into one gradient.", lo=1, hi=64)
-    gamma: float = knob(0.99, "Discount gamma", "How much a reward k steps later counts "
-                        "(gamma^k).", lo=0.8, hi=1.0, step=0.001)
-    hidden: int = knob(32, "Hidden units", "Width of the policy's two hidden layers.",
-                       lo=4, hi=256)
+    gamma: float = gamma_knob()
+    hidden: int = hidden_knob(32)
     reward_to_go: bool = knob(True, "Reward-to-go", "Weight each action by the rewards after it "
                               "(G_t) instead of the whole episode's return R(tau).")
     max_updates: int = knob(300, "Updates", "Stop after this many updates.", lo=1, hi=5000)

@@ -27,7 +27,7 @@ from torch import nn
 from core.actor_critic import (ActorCritic, RolloutCollector, advantages_and_targets,
                                explained_variance)
 from core.config import knob
-from core.envs import ENV_IDS, RETURN_RANGE, make_vec_env, space_sizes
+from core.envs import RETURN_RANGE, env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 
 VARIANTS = ("clip", "adaptive_kl", "fixed_kl", "none")
 VARIANT_LABELS = {"clip": "PPO-clip", "adaptive_kl": "adaptive KL penalty",
@@ -65,8 +65,7 @@ def adapt_beta(beta: float, kl: float, target: float) -> float:
 
 @dataclass
 class PPOConfig:
-    env_id: str = knob("CartPole-v1", "Environment", "Which gymnasium environment to solve.",
-                       choices=ENV_IDS)
+    env_id: str = env_knob()
     lr: float = knob(0.0025, "Learning rate", "Adam step size; can be changed while training.",
                      lo=1e-5, hi=0.03, log=True, live=True)
     clip_eps: float = knob(0.2, "Clip ε", "PPO-clip keeps r within [1 − ε, 1 + ε].", lo=0.01,
@@ -80,11 +79,10 @@ class PPOConfig:
     epochs: int = knob(10, "Epochs", "Passes over each rollout.", lo=1, hi=30)
     minibatches: int = knob(4, "Minibatches", "Each epoch is split into this many steps.",
                             lo=1, hi=32)
-    gamma: float = knob(0.99, "Discount gamma", "How much a reward k steps later counts.",
-                        lo=0.8, hi=1.0, step=0.001)
+    gamma: float = gamma_knob()
     gae_lambda: float = knob(0.95, "GAE λ", "0 = TD advantage, 1 = Monte-Carlo advantage.",
                              lo=0.0, hi=1.0, step=0.01)
-    hidden: int = knob(64, "Hidden units", "Width of actor and critic.", lo=4, hi=256)
+    hidden: int = hidden_knob(64, "actor and critic")
     norm_adv: bool = knob(True, "Normalise advantages", "Per minibatch, to mean 0 and std 1: "
                           "the step size then does not depend on the reward scale.")
     clip_vloss: bool = knob(False, "Clip the value loss", "Keep V near its old prediction too "
