@@ -82,7 +82,7 @@ def simulated_pairs(model, tokenizer, prompts: list[str], n: int, seed: int, fli
 
     from core.rlhf.model import Sampling, decode, sample
 
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator(device=next(model.parameters()).device).manual_seed(seed)
     rng = np.random.default_rng(seed)
     asked = [prompts[i % len(prompts)] for i in range(n)]
     texts = []
