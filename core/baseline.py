@@ -99,6 +99,21 @@ def empirical_variance_trace(estimates: np.ndarray) -> float:
     return float(estimates.var(axis=0, ddof=1).sum())
 
 
+def baseline_grid(paid: np.ndarray, points: int = 200) -> np.ndarray:
+    """Baselines to draw V(b) over: from below both 0 and the worst reward to above the best."""
+    return np.linspace(min(0.0, paid.min()) - 1.0, max(0.0, paid.max()) + 1.0, points)
+
+
+def variance_against_shift(pi: np.ndarray, rewards: np.ndarray, shifts: np.ndarray,
+                           noise_var: float = 0.0) -> dict[str, np.ndarray]:
+    """V(0) and V(E[R]) when every reward is lifted by c, for each c in `shifts`."""
+    return {
+        "no baseline (b = 0)": np.array([variance_trace(pi, rewards + c, 0.0, noise_var) for c in shifts]),
+        "b = E[R]": np.array([variance_trace(pi, rewards + c, float(pi @ (rewards + c)), noise_var)
+                             for c in shifts]),
+    }
+
+
 def learning_curves(config: BaselineBanditConfig, rewards: np.ndarray, theta0: np.ndarray,
                     seed: int) -> dict[str, np.ndarray]:
     """Expected (unshifted) reward over updates, without and with the average-reward baseline,

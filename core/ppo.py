@@ -236,12 +236,14 @@ def on_surface(ratio: np.ndarray, advantage: np.ndarray, eps: float) -> np.ndarr
     return (clipped_surrogate(r, a, eps) / a.abs().clamp(min=1e-12)).numpy()
 
 
-def variants_table(last: dict, best_observed: float, env_id: str) -> list[dict]:
+def variants_table(records: list[dict], env_id: str) -> list[dict]:
     """Per variant: final return normalised between a random policy (0) and the best return
-    observed in the run (1), mean and standard deviation over seeds."""
+    observed anywhere in the run (1), mean and standard deviation over seeds."""
+    best = max(float(np.max(r["return_avg20"])) for r in records)
+    last = records[-1]
     rows = []
     for i, variant in enumerate(last["variants"]):
-        scores = normalized_scores(np.asarray(last["return_avg20"][i]), best_observed, env_id)
+        scores = normalized_scores(np.asarray(last["return_avg20"][i]), best, env_id)
         rows.append({"variant": VARIANT_LABELS[variant], "normalised score": float(scores.mean()),
                      "± sd over seeds": float(scores.std()),
                      "final return": float(np.mean(last["return_avg20"][i]))})

@@ -6,9 +6,10 @@ import numpy as np
 import streamlit as st
 
 from core.bandit import expected_reward, policy_gradient, softmax
-from core.baseline import (DEFAULT_LOGITS, DEFAULT_REWARDS, BaselineBanditConfig,
+from core.baseline import (DEFAULT_LOGITS, DEFAULT_REWARDS, BaselineBanditConfig, baseline_grid,
                            batch_means, empirical_variance_trace, learning_curves, optimal_baseline,
-                           sampled_estimates, variance_curve, variance_trace)
+                           sampled_estimates, variance_against_shift, variance_curve,
+                           variance_trace)
 from core.config import Knob
 from core.multiseed import lockstep
 from core.pg import BASELINE_LABELS, BASELINES, ReinforceConfig, train_reinforce
@@ -49,8 +50,7 @@ estimates = sampled_estimates(pi, paid, list(marks.values()), cfg.samples,
 st.markdown("π = (" + ", ".join(f"{p:.3f}" for p in pi) + ")  ·  rewards paid = ("
             + ", ".join(f"{x:g}" for x in paid) + ")")
 
-lo, hi = min(0.0, paid.min()) - 1.0, max(0.0, paid.max()) + 1.0
-bs = np.linspace(lo, hi, 200)
+bs = baseline_grid(paid)
 left, right = st.columns(2)
 left.plotly_chart(charts.variance_parabola(
     bs, variance_curve(pi, paid, bs, noise_var),
@@ -74,9 +74,7 @@ st.dataframe({
 st.subheader("Shift every reward by c")
 lesson(PAGE, "shift")
 cs = np.linspace(-10.0, 50.0, 121)
-shifted = {"no baseline (b = 0)": [variance_trace(pi, rewards + c, 0.0, noise_var) for c in cs],
-           "b = E[R]": [variance_trace(pi, rewards + c, expected_reward(pi, rewards + c), noise_var)
-                        for c in cs]}
+shifted = variance_against_shift(pi, rewards, cs, noise_var)
 curves = learning_curves(cfg, rewards, theta, seed)
 left, right = st.columns(2)
 shift_fig = charts.lines([{"c": c, **{k: v[i] for k, v in shifted.items()}} for i, c in enumerate(cs)],

@@ -61,10 +61,7 @@ def draw(run, records):
     if not records:
         st.caption(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…")
         return
-    last = records[-1]
-    env_id = st.session_state[RUN_KEY]["config"].env_id
-    best = max(float(np.max(r["return_avg20"])) for r in records)
-    st.dataframe(variants_table(last, best, env_id), hide_index=True)
+    st.dataframe(variants_table(records, st.session_state[RUN_KEY]["config"].env_id), hide_index=True)
     left, right = st.columns(2)
     left.plotly_chart(charts.variant_bands(records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
                                            title="Mean return of the last 20 episodes",

@@ -81,3 +81,12 @@ def test_a_reward_shift_hurts_only_without_a_baseline():
     # without it the same shift makes learning worse and far more erratic
     assert shifted["none"][:, -1].mean() < shifted["average"][:, -1].mean() - 0.3
     assert shifted["none"][:, -1].std() > 3 * shifted["average"][:, -1].std()
+
+
+def test_variance_against_shift_grows_only_without_a_baseline():
+    from core.baseline import variance_against_shift
+    pi, r = np.array([0.5, 1 / 3, 1 / 6]), np.array([1.0, 2.0, 4.0])
+    curves = variance_against_shift(pi, r, np.array([0.0, 10.0, 20.0]))
+    none, mean = curves["no baseline (b = 0)"], curves["b = E[R]"]
+    assert none[0] == pytest.approx(2375 / 648) and none[2] > none[1] > 10 * none[0]
+    np.testing.assert_allclose(mean, 107 / 162)

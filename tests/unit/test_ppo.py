@@ -94,6 +94,7 @@ def test_ppo_clip_solves_cartpole_within_100k_steps():
 
 def test_normalised_scores_and_table():
     np.testing.assert_allclose(normalized_scores(np.array([22.0, 261.0, 500.0]), 500.0, "CartPole-v1"), [0, 0.5, 1])
+    first = {"variants": ["clip", "none"], "return_avg20": np.array([[30.0, 40.0], [22.0, 22.0]])}
     last = {"variants": ["clip", "none"], "return_avg20": np.array([[500.0, 261.0], [22.0, 22.0]])}
-    rows = variants_table(last, 500.0, "CartPole-v1")
+    rows = variants_table([first, last], "CartPole-v1")
     assert rows[0]["normalised score"] == pytest.approx(0.75) and rows[1]["normalised score"] == 0.0
