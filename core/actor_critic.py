@@ -13,7 +13,6 @@ needs larger steps than a policy that should move gently).
 """
 from __future__ import annotations
 
-import copy
 import time
 from collections import deque
 from dataclasses import dataclass

@@ -17,7 +17,6 @@ gradient of the surrogate (pi/pi_old) A is A (pi/pi_old) grad log pi: the ratio 
 """
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections import deque

@@ -1,7 +1,5 @@
 """Advantage and actor-critic: the bias-variance trade-off of GAE(lambda) against the exact
 advantage, then REINFORCE against actor-critic with MC, TD(0) and GAE critics on K seeds."""
-import dataclasses
-
 import streamlit as st
 
 from core.actor_critic import VARIANT_LABELS, VARIANTS, ActorCriticConfig, train_actor_critic

@@ -1,6 +1,5 @@
 """Critics: Monte Carlo against TD on the random walk of Sutton & Barto (Example 6.2, Figure
 6.2, Figure 7.2), live and averaged over many runs."""
-import numpy as np
 import streamlit as st
 
 from core.critics import CriticsConfig, NStepConfig, alpha_comparison, nstep_sweep, train_mc_vs_td

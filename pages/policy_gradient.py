@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from core.bandit import BanditConfig, default_rewards, effective_rewards, sample_gradients, train_bandit
+from core.bandit import BanditConfig, default_rewards, sample_gradients, train_bandit
 from core.config import Knob
 from core.envs import record_episode
 from core.pg import ReinforceConfig, policy_from_state, train_reinforce

@@ -2,7 +2,6 @@
 model, PPO with a KL leash, and over-optimisation of the proxy reward."""
 import dataclasses
 
-import numpy as np
 import streamlit as st
 import torch
 
