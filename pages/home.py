@@ -28,7 +28,7 @@ lesson("home", "loop")
 st.subheader("The path")
 cols = st.columns(4)
 for i, stop in enumerate(PATH):
-    with cols[i % 4].container(border=True, height=170):
+    with cols[i % 4].container(border=True, height=210):
         st.markdown(f"**{i + 1}. {stop.icon} {stop.title}**")
         st.caption(stop.blurb)
         st.page_link(stop.file, label="Open →")
