@@ -67,7 +67,7 @@ lesson(PAGE, "positive")
 # ---- 2. REINFORCE on a real control task --------------------------------------------------
 st.header("2 · REINFORCE on CartPole, live")
 lesson(PAGE, "cartpole")
-config = config_widgets(ReinforceConfig, columns=4, exclude=("baseline", "critic_lr"),
+config = config_widgets(ReinforceConfig, prefix="pg_", columns=4, exclude=("baseline", "critic_lr"),
                         device=current_device())
 show_url_messages()
 run = run_controls(RUN_KEY, config, lambda c: train_reinforce(c, seed))

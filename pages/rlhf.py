@@ -150,7 +150,7 @@ if reward_model is not None:
 # ---- 4. PPO ---------------------------------------------------------------------------------------
 st.header("4 · PPO with a KL leash")
 lesson(PAGE, "ppo")
-ppo_config = config_widgets(RLHFConfig, prefix="ppo_", columns=4, device=device)
+ppo_config = config_widgets(RLHFConfig, prefix="rlhf_ppo_", columns=4, device=device)
 show_url_messages()
 if reward_model is None:
     st.info("Train a reward model first (step 3).")

@@ -24,7 +24,7 @@ def test_every_page_loads_without_an_exception(app_url, page, name, path):
 
 
 def test_a_live_reinforce_run_grows_its_chart(app_url, page):
-    open_page(page, f"{app_url}/policy-gradient?episodes=4")
+    open_page(page, f"{app_url}/policy-gradient?pg_episodes=4")
     button(page, "Start").click()
     page.wait_for_function(f"({POINTS})('Return per episode') >= 3", timeout=30_000)
     first = page.evaluate(POINTS, "Return per episode")
@@ -37,9 +37,9 @@ def test_a_live_reinforce_run_grows_its_chart(app_url, page):
 
 
 def test_bad_url_values_show_a_message(app_url, page):
-    open_page(page, f"{app_url}/policy-gradient?lr=abc&episodes=99999&seed=xyz")
+    open_page(page, f"{app_url}/policy-gradient?pg_lr=abc&pg_episodes=99999&seed=xyz")
     alerts = page.locator("[data-testid='stAlert']")
-    for name in ("lr=abc", "episodes=99999", "seed=xyz"):
+    for name in ("pg_lr=abc", "pg_episodes=99999", "seed=xyz"):
         alerts.filter(has_text=name).wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "bad_url")
@@ -116,7 +116,7 @@ def test_ppo_page_draws_the_surface_and_a_live_run(app_url, page):
 
 
 def test_rlhf_trains_a_reward_model_and_runs_ppo(app_url, page, tmp_path):
-    open_page(page, f"{app_url}/rlhf?rlhf_pairs=300&rm_epochs=2&ppo_prompts=8&ppo_new_tokens=8")
+    open_page(page, f"{app_url}/rlhf?rlhf_pairs=300&rm_epochs=2&rlhf_ppo_prompts=8&rlhf_ppo_new_tokens=8")
     bad = tmp_path / "labels.json"
     bad.write_text("{not json")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))

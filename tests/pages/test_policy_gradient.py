@@ -43,9 +43,9 @@ def test_shrinking_updates_clamps_the_inspected_update(app):
 
 
 @pytest.mark.parametrize("query,key,default", [
-    ({"lr": "abc"}, "lr", 0.01), ({"lr": "99"}, "lr", 0.01), ({"lr": "nan"}, "lr", 0.01),
-    ({"episodes": "1e9"}, "episodes", 8), ({"gamma": "-1"}, "gamma", 0.99),
-    ({"env_id": "Pong-v5"}, "env_id", "CartPole-v1"), ({"reward_to_go": "maybe"}, "reward_to_go", True),
+    ({"pg_lr": "abc"}, "pg_lr", 0.01), ({"pg_lr": "99"}, "pg_lr", 0.01), ({"pg_lr": "nan"}, "pg_lr", 0.01),
+    ({"pg_episodes": "1e9"}, "pg_episodes", 8), ({"pg_gamma": "-1"}, "pg_gamma", 0.99),
+    ({"pg_env_id": "Pong-v5"}, "pg_env_id", "CartPole-v1"), ({"pg_reward_to_go": "maybe"}, "pg_reward_to_go", True),
     ({"bandit_k": "99"}, "bandit_k", 4), ({"r1": "abc"}, "r1", -1.0), ({"bandit_t": "-3"}, "bandit_t", 60),
 ])
 def test_bad_url_values_give_a_message_and_the_default(app, query, key, default):
@@ -59,18 +59,18 @@ def test_bad_url_values_give_a_message_and_the_default(app, query, key, default)
 
 
 def test_good_url_values_are_used_and_kept(app):
-    at = app(PAGE, lr="0.003", episodes="16", env_id="Acrobot-v1", reward_to_go="false", bandit_k="3")
+    at = app(PAGE, pg_lr="0.003", pg_episodes="16", pg_env_id="Acrobot-v1", pg_reward_to_go="false", bandit_k="3")
     assert not at.exception and not at.warning
-    assert at.select_slider(key="lr").value == 0.003
-    assert at.slider(key="episodes").value == 16
-    assert at.selectbox(key="env_id").value == "Acrobot-v1"
-    assert at.toggle(key="reward_to_go").value is False
-    assert at.query_params["episodes"] in ("16", ["16"])
+    assert at.select_slider(key="pg_lr").value == 0.003
+    assert at.slider(key="pg_episodes").value == 16
+    assert at.selectbox(key="pg_env_id").value == "Acrobot-v1"
+    assert at.toggle(key="pg_reward_to_go").value is False
+    assert at.query_params["pg_episodes"] in ("16", ["16"])
 
 
 def test_start_trains_with_the_sliders_config_and_yields_records(app):
     at = app(PAGE)
-    at.slider(key="episodes").set_value(4).run()
+    at.slider(key="pg_episodes").set_value(4).run()
     at.button(key="pg_run_start").click().run()
     entry = at.session_state["pg_run"]
     assert entry["config"].episodes == 4
@@ -102,9 +102,9 @@ def test_live_knobs_follow_the_sliders_and_others_wait(app):
     at = app(PAGE)
     at.button(key="pg_run_start").click().run()
     entry = at.session_state["pg_run"]
-    at.select_slider(key="lr").set_value(0.003).run()
+    at.select_slider(key="pg_lr").set_value(0.003).run()
     assert entry["config"].lr == 0.003
-    at.slider(key="hidden").set_value(64).run()
+    at.slider(key="pg_hidden").set_value(64).run()
     assert entry["config"].hidden == 32
     assert any("Applies to the next run" in c.value and "Hidden units" in c.value for c in at.caption)
 

@@ -22,7 +22,7 @@ def test_any_typed_prompt(app, typed):
 
 
 def test_walk_the_steps(app):
-    at = app(PAGE, rlhf_pairs="300", rm_epochs="2", ppo_prompts="8", ppo_new_tokens="8", ppo_max_updates="3")
+    at = app(PAGE, rlhf_pairs="300", rm_epochs="2", rlhf_ppo_prompts="8", rlhf_ppo_new_tokens="8", rlhf_ppo_max_updates="3")
     at.button(key="rlhf_label").click().run()
     assert "labelled pairs" in " ".join(c.value for c in at.caption)
     at.button(key="rlhf_pick_A is better").click().run()

@@ -1,0 +1,30 @@
+"""Claims tests: what a page's lesson says the student will see, checked on the data its
+chart draws at the page's default settings.
+
+Each `tests/claims/test_<page>.py` opens with the page's claims as a numbered list in plain
+words (the one readable place for them), and tests each claim on the figures the page itself
+renders in Streamlit's AppTest: the plotly spec the browser would receive, found by the
+chart's widget key. Only budgets (updates, seeds) may be shortened through the URL; every
+other setting is the page's default, so a default that cannot show its lesson fails here.
+"""
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.conftest import app, wait_for_end, wait_for_records  # noqa: F401 (fixtures)
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """The page's plotly figures as drawn, by widget key (`fig_ppo_ev`, ...)."""
+    out = {}
+    for chart in at.get("plotly_chart"):
+        key = chart.proto.id.rsplit("-", 1)[-1]
+        out[key] = json.loads(chart.proto.spec)
+    return out
+
+
+def trace(fig: dict, name: str) -> dict:
+    """The trace of `fig` whose legend name is `name` (exactly one)."""
+    found = [t for t in fig["data"] if t.get("name") == name]
+    assert len(found) == 1, f"{len(found)} traces named {name!r} in {[t.get('name') for t in fig['data']]}"
+    return found[0]
