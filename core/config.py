@@ -104,3 +104,25 @@ def validate(config) -> list[str]:
         if message:
             problems.append(message)
     return problems
+
+
+def apply_live(config, changes: dict | None):
+    """`config` with the live knobs in `changes` applied (a new object; `config` is untouched).
+
+    The live channel of a run: the runner sends a trainer the knobs the student moved with
+    `generator.send(changes)`, and the trainer rebinds `config = apply_live(config, changes)`
+    right after its `yield`. A change to a knob that is not live, or not a knob of this config,
+    or a value its range refuses, raises ValueError: the page only sends what it may change.
+    """
+    if not changes:
+        return config
+    live = {k.name: k for k in knobs(config) if k.live}
+    accepted = {}
+    for name, value in changes.items():
+        if name not in live:
+            raise ValueError(f"{name!r} is not a live knob of {type(config).__name__}")
+        value, message = parse_knob(live[name], str(value))
+        if message:
+            raise ValueError(message)
+        accepted[name] = value
+    return dataclasses.replace(config, **accepted)

@@ -26,5 +26,7 @@ class CategoricalPolicy(nn.Module):
         return torch.log_softmax(self.logits(obs), dim=-1)
 
     @torch.no_grad()
-    def act(self, obs: torch.Tensor) -> torch.Tensor:
-        return torch.multinomial(self(obs).exp(), 1).squeeze(-1)
+    def act(self, obs: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Sample one action per row; pass the run's generator (core.seeding) so the draw
+        is the run's own, not the process's."""
+        return torch.multinomial(self(obs).exp(), 1, generator=generator).squeeze(-1)
