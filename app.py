@@ -1,5 +1,7 @@
 """RLHF Playground: the entry point. Page config, navigation over pages/, the shared sidebar
 and process-wide setup. Run with `streamlit run app.py`."""
+import ui.warm  # noqa: F401  (first: heavy imports finish before any page draws; see ui/warm.py)
+
 import streamlit as st
 
 from ui.path import PATH

@@ -20,17 +20,22 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
     `make_trainer(variant, seed)` builds one trainer. A number that only some variants report
     (a critic's explained variance, say) keeps just their rows, and record["variants_of"][key]
     names them. The payloads ('_...' keys) of each variant's first seed travel as
-    record["_first_seed"][variant]. Stops when any trainer is exhausted."""
+    record["_first_seed"][variant]. Stops when any trainer is exhausted.
+
+    Live knob changes sent to this generator (see core.runner) are passed on to every trainer,
+    each of which applies them to its own config."""
     trainers = [[make_trainer(v, s) for s in seeds] for v in variants]
     start = time.perf_counter()
+    changes = None
     try:
         for tick in range(1, 1 << 62):
             rows = []
             for row in trainers:
                 records = []
                 for trainer in row:
-                    record = next(trainer, None)
-                    if record is None:
+                    try:
+                        record = trainer.send(changes) if changes else next(trainer)
+                    except StopIteration:
                         return
                     records.append(record)
                 rows.append(records)
@@ -46,7 +51,7 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
                     out.setdefault("variants_of", {})[key] = [variants[i] for i in have]
             out["_first_seed"] = {v: {k: x for k, x in records[0].items() if k.startswith("_")}
                                   for v, records in zip(variants, rows)}
-            yield out
+            changes = yield out
     finally:
         for row in trainers:
             for trainer in row:

@@ -11,7 +11,12 @@ poll without blocking, and owns the whole life of a run:
 - keys starting with '_' (weights, sample texts) are payloads kept for the latest record only;
 - an exception, or a NaN/inf in any number, ends the run with a message the page can show;
 - a process-wide cap on concurrent runs (a semaphore): a run over the cap waits its turn and
-  says so in its status.
+  says so in its status;
+- a live channel: `set_live({"lr": 0.003})` queues knob changes, and the worker hands them to
+  the trainer with `generator.send(changes)` before its next update (the trainer applies them
+  to its own config: `config = apply_live(config, changes)`). Nothing is shared or mutated
+  across threads, and `marks` records at which record each change took effect, so a chart can
+  show where a knob moved.
 """
 from __future__ import annotations
 
@@ -79,6 +84,8 @@ class Run:
         self.message = ""
         self._spent = 0.0  # seconds trained before the current stretch
         self._since: float | None = None  # start of the current stretch of training
+        self._pending: dict = {}  # live knob changes not yet sent to the trainer
+        self._marks: list[dict] = []
 
     # ---- control (called from the UI thread) -------------------------------------------
     def start(self) -> None:
@@ -136,6 +143,12 @@ class Run:
         if since is not None:
             self._spent += time.monotonic() - since
 
+    def set_live(self, changes: dict) -> None:
+        """Queue live knob changes for the trainer (the latest value of each knob wins)."""
+        if changes:
+            with self._lock:
+                self._pending.update(changes)
+
     # ---- reading (called from the UI thread) -------------------------------------------
     def poll(self) -> list[dict]:
         """A snapshot of the log (oldest first); also the heartbeat that keeps the run alive."""
@@ -148,6 +161,13 @@ class Run:
         """The newest record with its payload keys."""
         with self._lock:
             return None if self._latest is None else {**self._latest, **self._payload}
+
+    @property
+    def marks(self) -> list[dict]:
+        """Where live changes took effect: {"record": the first record trained with them (its
+        public numbers), "index": its position among all records yielded, "changes": {...}}."""
+        with self._lock:
+            return list(self._marks)
 
     @property
     def n_seen(self) -> int:
@@ -191,6 +211,29 @@ class Run:
                     self._stride *= 2
             self._seen += 1
 
+    def _take_pending(self) -> dict:
+        with self._lock:
+            changes, self._pending = self._pending, {}
+        return changes
+
+    def _records_of(self, iterator) -> Iterator[dict]:
+        """The trainer's records, sending it the queued live changes before each update. A
+        plain iterator (no `send`) cannot take changes: they stay queued, unused."""
+        send = getattr(iterator, "send", None)
+        record = next(iterator, None)
+        while record is not None:
+            yield record
+            changes = self._take_pending() if send is not None else {}
+            try:
+                record = send(changes) if send is not None else next(iterator)
+            except StopIteration:
+                return
+            if changes:
+                with self._lock:
+                    self._marks.append({"index": self._seen, "changes": changes,
+                                        "record": {k: v for k, v in record.items()
+                                                   if not k.startswith("_")}})
+
     def _work(self) -> None:
         if not self._wait_for_slot():
             self.status = STOPPED
@@ -200,7 +243,7 @@ class Run:
                 self.status = RUNNING
                 self._clock_start()
             iterator = self._make_iterator()
-            for record in iterator:
+            for record in self._records_of(iterator):
                 bad = first_non_finite(record)
                 if bad is not None:
                     self._append(record)

@@ -16,13 +16,15 @@ import streamlit as st
 from core.config import Knob, knobs, parse_knob
 
 _MESSAGES = "_url_messages"
+_KEPT = "_kept_settings"  # every widget's last value, by key: survives leaving the page
 
 
 def log_grid(lo: float, hi: float) -> list[float]:
-    """Round numbers from lo to hi, about six per decade (1, 1.5, 2, 3, 5, 7 x 10^k)."""
+    """Round numbers from lo to hi, seven per decade (1, 1.5, 2, 2.5, 3, 5, 7 x 10^k): 2.5
+    is there for the learning rates papers use (PPO's 2.5e-4, ...)."""
     values = []
     for exponent in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
-        for mantissa in (1, 1.5, 2, 3, 5, 7):
+        for mantissa in (1, 1.5, 2, 2.5, 3, 5, 7):
             v = float(f"{mantissa * 10.0 ** exponent:.6g}")
             if lo * (1 - 1e-9) <= v <= hi * (1 + 1e-9):
                 values.append(v)
@@ -36,6 +38,11 @@ def _nearest(grid: list[float], value: float) -> float:
 def seed_from_url(k: Knob, key: str) -> None:
     """Put the URL's value (or the default, with a message) into session state once.
 
+    The value comes from, in order: the widget's state; the URL; the value this session last
+    had on this widget (Streamlit forgets a widget's state when its page is left, and comes
+    back with an empty URL: without this, coming back to a page would reset its sliders while
+    its run's chart stays); the knob's default.
+
     A knob whose range depends on another (inspect update t <= updates) may find its kept
     value outside a range that just shrank: it is clamped, as the slider would show it."""
     if key in st.session_state:
@@ -44,7 +51,7 @@ def seed_from_url(k: Knob, key: str) -> None:
             st.session_state[key] = min(max(value, k.lo), k.hi)
         return
     raw = st.query_params.get(key)
-    value = k.default
+    value = st.session_state.get(_KEPT, {}).get(key, k.default)
     if raw is not None:
         value, message = parse_knob(k, raw)
         if message:
@@ -76,6 +83,7 @@ def widget(k: Knob, key: str, container=None, disabled: bool = False,
     else:
         value = container.slider(k.label, min_value=float(k.lo), max_value=float(k.hi),
                                  step=float(k.step) if k.step else None, **common)
+    st.session_state.setdefault(_KEPT, {})[key] = value
     _write_url(key, value, k.default)
     return value
 

@@ -2,7 +2,8 @@
 
 The Run lives in st.session_state; a fragment polls it every half second while it is active
 (the poll is also the run's heartbeat). Widget changes rerun the page but never touch the
-thread, and knobs marked live are pushed into the running config.
+thread; a change to a knob marked live goes down the run's own channel (`Run.set_live`), and
+the trainer applies it to its own copy of the config before its next update.
 """
 from __future__ import annotations
 
@@ -36,9 +37,9 @@ def _start(key: str, config, make_iterator) -> None:
     old = current_run(key)
     if old is not None:
         old.stop()
-    run_config = dataclasses.replace(config)
-    run = Run(lambda: make_iterator(run_config), name=key)
-    st.session_state[key] = {"run": run, "config": run_config}
+    trainer_config = dataclasses.replace(config)  # the trainer's own; the page never touches it
+    run = Run(lambda: make_iterator(trainer_config), name=key)
+    st.session_state[key] = {"run": run, "config": dataclasses.replace(config)}
     run.start()
 
 
@@ -84,20 +85,25 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     cols[3].button("Reset", key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
                    width="stretch", on_click=_reset, args=(key,))
     if active:
-        _push_live_knobs(st.session_state[key]["config"], config)
+        _push_live_knobs(st.session_state[key], config)
     return run
 
 
-def _push_live_knobs(run_config, slider_config) -> None:
-    pending = []
+def _push_live_knobs(entry: dict, slider_config) -> None:
+    """Send the run what moved among its live knobs; name the others, which wait for the
+    next run. `entry["config"]` is the page's record of what the run trains with now."""
+    run_config, live, pending = entry["config"], {}, []
     for k in knobs(run_config):
         new = getattr(slider_config, k.name)
         if getattr(run_config, k.name) == new:
             continue
         if k.live:
-            setattr(run_config, k.name, new)
+            live[k.name] = new
         else:
             pending.append(k.label)
+    if live:
+        entry["run"].set_live(live)
+        entry["config"] = dataclasses.replace(run_config, **live)
     if pending:
         st.caption("Applies to the next run (press Start or Reset): " + ", ".join(pending) + ".")
 

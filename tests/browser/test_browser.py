@@ -131,3 +131,31 @@ def test_rlhf_trains_a_reward_model_and_runs_ppo(app_url, page, tmp_path):
     button(page, "Stop").nth(1).click()  # the reward model's run has finished; this is PPO's
     page.get_by_text("Stopped.").wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_a_class_opening_the_link_together(browser):
+    """Six first visits at once to a server that has just started: each page renders without
+    an exception box (heavy imports raced in the script threads: 'partially initialized
+    module pandas')."""
+    from tests.browser.conftest import free_port, start_server, wait_healthy
+
+    port = free_port()
+    process = start_server(port)
+    try:
+        wait_healthy(port)
+        pages = [browser.new_page(viewport={"width": 1400, "height": 1400}) for _ in range(6)]
+        for page in pages:  # all six requests leave before any page is waited on
+            page.goto(f"http://127.0.0.1:{port}/policy-gradient", wait_until="commit")
+        for page in pages:
+            page.wait_for_selector(CONNECTED, timeout=60_000)
+            page.wait_for_selector("[data-testid='stMainBlockContainer'] h1", timeout=60_000)
+        for page in pages:
+            page.wait_for_load_state("networkidle", timeout=60_000)
+            page.get_by_text("Updates that lowered the best arm").first.wait_for(timeout=60_000)
+        errors = [page.locator("[data-testid='stException']").all_inner_texts() for page in pages]
+        for page in pages:
+            page.close()
+        assert errors == [[]] * 6, errors
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -52,3 +52,42 @@ def test_validate_reports_out_of_range_fields():
 def test_standalone_knob():
     k = Knob("seed", 0, "Seed", lo=0, hi=10)
     assert parse_knob(k, "11")[0] == 0
+
+
+def all_configs():
+    """Every config class in core/ whose fields carry knobs."""
+    import dataclasses
+    import importlib
+    import pkgutil
+
+    import core
+    found = {}
+    for info in pkgutil.walk_packages(core.__path__, "core."):
+        module = importlib.import_module(info.name)
+        for obj in vars(module).values():
+            if dataclasses.is_dataclass(obj) and isinstance(obj, type) and knobs(obj):
+                found[obj.__name__] = obj
+    return sorted(found.values(), key=lambda c: c.__name__)
+
+
+def test_every_knob_default_is_exactly_what_its_widget_can_show():
+    """A default off its widget's grid is snapped to a neighbour: the page then trains at
+    another value than the benchmark (PPO's lr 0.0025 became 0.003)."""
+    from ui.params import log_grid
+    from ui.sidebar import DEVICE, LANG, SEED
+
+    configs = all_configs()
+    assert len(configs) >= 8, [c.__name__ for c in configs]
+    checked = [(c.__name__, k) for c in configs for k in knobs(c)] + [("sidebar", k) for k in (LANG, SEED, DEVICE)]
+    for owner, k in checked:
+        where = f"{owner}.{k.name} = {k.default!r}"
+        if k.kind == "choice":
+            assert k.default in k.choices, where
+        elif k.kind in ("int", "float"):
+            assert k.lo <= k.default <= k.hi, where
+            if k.log:
+                assert k.default in log_grid(k.lo, k.hi), where
+            elif k.kind == "float" or k.step:
+                step = k.step or 0.01  # Streamlit's float slider steps by 0.01 unless told
+                steps = (k.default - k.lo) / step
+                assert abs(steps - round(steps)) < 1e-9, where

@@ -188,3 +188,67 @@ def test_elapsed_time_runs_while_training_and_stops_while_paused(slots):
     done = run.elapsed_s
     time.sleep(0.05)
     assert run.elapsed_s == done
+
+
+def knob_follower():
+    """A trainer that applies sent live changes to its own config and reports the lr."""
+    from core.config import apply_live
+    from core.ppo import PPOConfig
+
+    config = PPOConfig()
+    for i in itertools.count():
+        time.sleep(0.002)
+        changes = yield {"step": i, "lr": config.lr}
+        config = apply_live(config, changes)
+
+
+def test_live_changes_reach_the_trainer_through_the_run_and_are_marked(slots):
+    run = Run(knob_follower, slots=slots)
+    run.start()
+    assert wait_until(lambda: run.n_seen > 3, poll=run)
+    run.set_live({"lr": 0.003})
+    assert wait_until(lambda: run.latest["lr"] == 0.003, poll=run)
+    run.stop()
+    assert run.join(5)
+    lrs = [r["lr"] for r in run.poll()]
+    first_new = lrs.index(0.003)
+    assert set(lrs[:first_new]) == {0.0025} and set(lrs[first_new:]) == {0.003}
+    [mark] = run.marks
+    assert mark["changes"] == {"lr": 0.003} and mark["index"] == first_new
+    assert mark["record"]["step"] == first_new and mark["record"]["lr"] == 0.003
+
+
+def test_changes_made_while_paused_apply_at_resume(slots):
+    run = Run(knob_follower, slots=slots)
+    run.start()
+    assert wait_until(lambda: run.n_seen > 2, poll=run)
+    run.pause()
+    time.sleep(0.05)
+    run.set_live({"lr": 0.001})
+    run.set_live({"lr": 0.0015})  # the latest value of a knob wins
+    run.resume()
+    assert wait_until(lambda: run.latest["lr"] == 0.0015, poll=run)
+    run.stop()
+    assert run.join(5)
+    assert 0.001 not in [r["lr"] for r in run.poll()]
+
+
+def test_lockstep_passes_live_changes_to_every_trainer():
+    from core.multiseed import lockstep
+
+    steps = lockstep(lambda v, s: knob_follower(), ["a", "b"], [1, 2, 3])
+    first = next(steps)
+    assert (first["lr"] == 0.0025).all()
+    second = steps.send({"lr": 0.005})
+    assert second["lr"].shape == (2, 3) and (second["lr"] == 0.005).all()
+    assert (next(steps)["lr"] == 0.005).all()
+    steps.close()
+
+
+def test_a_refused_live_change_fails_the_run_with_a_message(slots):
+    run = Run(knob_follower, slots=slots)
+    run.start()
+    assert wait_until(lambda: run.n_seen > 1, poll=run)
+    run.set_live({"epochs": 3})  # not a live knob: the page never sends it, but if it did
+    assert run.join(5) and run.status == FAILED
+    assert "not a live knob" in run.message
