@@ -329,3 +329,19 @@ def reward_frontier(records: list[dict], *, title: str, height: int = 380) -> go
                                  mode="lines+markers", name=f"β = {beta:g}: gold",
                                  line=dict(color=color, width=2, dash="dot")))
     return _layout(fig, title, "KL(π ‖ π_ref) per completion", "mean reward", height, revision=title)
+
+
+def mark_knob_changes(fig: go.Figure, marks: list[dict], x: str) -> go.Figure:
+    """A dashed vertical line where a live knob changed mid-run, labelled with the change
+    ("lr → 0.003"): `marks` from core.runner.Run.marks, `x` the record key the chart's x-axis
+    shows (an array of per-seed values is averaged, as variant_bands does)."""
+    for mark in marks:
+        where = mark["record"].get(x)
+        if where is None:
+            continue
+        text = ", ".join(f"{name} → {value:g}" if isinstance(value, float) else f"{name} → {value}"
+                         for name, value in mark["changes"].items())
+        fig.add_vline(x=float(np.mean(where)), line=dict(color="gray", dash="dash", width=1),
+                      annotation_text=text, annotation_position="top left",
+                      annotation_font_size=11)
+    return fig
