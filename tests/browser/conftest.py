@@ -114,9 +114,23 @@ def open_page(page, url: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
+# The height of Streamlit's own scrolling container (the document itself does not scroll).
+CONTENT_HEIGHT = """() => {
+  const main = document.querySelector("[data-testid='stMain']") || document.body;
+  return Math.max(main.scrollHeight, document.body.scrollHeight);
+}"""
+
+
 def screenshot(page, name: str) -> None:
+    """A full-page screenshot: the viewport grows to the page's whole height first (Streamlit
+    scrolls inside its own container, which Playwright's full_page does not see)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    size = page.viewport_size
+    height = min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 16_000)
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": height})
+        page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def button(page, name: str):
