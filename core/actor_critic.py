@@ -10,6 +10,11 @@ steps, compute advantages, take one gradient step on
 
 with the actor and the critic on their own learning rates (a critic chasing returns of ~100
 needs larger steps than a policy that should move gently).
+
+The critic's network predicts V in units of the largest return, 1/(1 - gamma) (100 at
+gamma = 0.99): a tanh network asked for outputs near 100 first saturates its hidden units to
+get there (measured: every unit of the last hidden layer at |h| > 0.99 after 25 updates), and
+a saturated network outputs one constant for every state, so it explains none of the return.
 """
 from __future__ import annotations
 
@@ -23,9 +28,11 @@ import torch
 from torch import nn
 
 from core.advantage import gae
-from core.config import knob
+from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import CategoricalPolicy, mlp
+from core.pg import ReinforceConfig, train_reinforce
+from core.seeding import RunRandom, seeded_init
 
 VARIANTS = ("reinforce", "mc", "td", "gae")
 VARIANT_LABELS = {"reinforce": "REINFORCE", "mc": "actor-critic, MC critic (λ = 1)",
@@ -53,13 +60,26 @@ class ActorCriticConfig:
 
 
 class ActorCritic(nn.Module):
-    def __init__(self, obs_size: int, n_actions: int, hidden: int):
+    """The policy and V(s) = value_scale * critic(s): the critic's network works in units of
+    `value_scale` (see `return_scale`), so its outputs stay near 1 whatever the returns."""
+
+    def __init__(self, obs_size: int, n_actions: int, hidden: int, value_scale: float = 1.0):
         super().__init__()
         self.actor = CategoricalPolicy(obs_size, n_actions, hidden)
         self.critic = mlp([obs_size, hidden, hidden, 1])
+        self.value_scale = float(value_scale)
 
     def value(self, obs: torch.Tensor) -> torch.Tensor:
-        return self.critic(obs).squeeze(-1)
+        return self.value_scale * self.critic(obs).squeeze(-1)
+
+
+def return_scale(env_id: str, gamma: float) -> float:
+    """The largest discounted return of a reward of size 1 per step: 1/(1 - gamma), or the
+    episode's step limit when that is smaller (gamma = 1)."""
+    import gymnasium as gym
+
+    limit = gym.spec(env_id).max_episode_steps or 1000
+    return float(limit) if gamma >= 1.0 else min(1.0 / (1.0 - gamma), float(limit))
 
 
 def explained_variance(values: torch.Tensor, targets: torch.Tensor) -> float:
@@ -68,16 +88,22 @@ def explained_variance(values: torch.Tensor, targets: torch.Tensor) -> float:
     return float("nan") if var == 0 else float(1 - (targets - values).var() / var)
 
 
+SLICE_ANGLE, SLICE_VELOCITY = 0.2, 1.0  # CartPole ends at 0.21 rad; 99 % of visited |dθ/dt| < 1
+
+
 def value_slice(model: ActorCritic, env_id: str, size: int = 31) -> dict:
-    """V over a 2-D slice of the state (CartPole: pole angle x angular velocity, the rest 0)."""
+    """V over a 2-D slice of the state (CartPole: pole angle x angular velocity, the cart at
+    rest in the centre), over the range the policy's states actually cover."""
     if env_id != "CartPole-v1":
         return {}
-    angles, velocities = np.linspace(-0.21, 0.21, size), np.linspace(-2.0, 2.0, size)
+    angles = np.linspace(-SLICE_ANGLE, SLICE_ANGLE, size)
+    velocities = np.linspace(-SLICE_VELOCITY, SLICE_VELOCITY, size)
     grid = np.zeros((size, size, 4), dtype=np.float32)
     grid[..., 2], grid[..., 3] = angles[None, :], velocities[:, None]
     with torch.no_grad():
         v = model.value(torch.as_tensor(grid.reshape(-1, 4))).reshape(size, size).numpy()
-    return {"angles": angles, "velocities": velocities, "values": v}
+    return {"angles": angles, "velocities": velocities, "values": v,
+            "value_max": model.value_scale}
 
 
 class RolloutCollector:
@@ -88,8 +114,8 @@ class RolloutCollector:
     can bootstrap from it), and the following step of that copy is a reset whose transition
     is marked invalid here and masked out of every loss."""
 
-    def __init__(self, env, seed: int, device: str):
-        self.env, self.device = env, device
+    def __init__(self, env, seed: int, device: str, generator: torch.Generator | None = None):
+        self.env, self.device, self.generator = env, device, generator
         self.obs, _ = env.reset(seed=seed)
         n = self.obs.shape[0]
         self.episode_return = np.zeros(n)
@@ -103,7 +129,7 @@ class RolloutCollector:
         buf = {k: [] for k in ("obs", "act", "rew", "next_obs", "term", "end", "valid")}
         for _ in range(steps):
             obs_t = torch.as_tensor(self.obs, dtype=torch.float32, device=self.device)
-            action = policy.act(obs_t).cpu().numpy()
+            action = policy.act(obs_t, generator=self.generator).cpu().numpy()
             next_obs, reward, terminated, truncated, _ = self.env.step(action)
             valid = ~self.resetting
             self.episode_return += reward * valid
@@ -135,18 +161,24 @@ def advantages_and_targets(model: ActorCritic, t: dict, gamma: float, lam: float
 
 
 def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None = None) -> Iterator[dict]:
-    """Yield one record per update; `lam` overrides config.lam (the MC / TD variants)."""
+    """Yield one record per update; `lam` overrides config.lam (the MC / TD variants).
+
+    Live knobs (the two learning rates) arrive through the generator's send: the config is
+    rebound after every yield and read at every update. Randomness is the run's own
+    (core.seeding): the same seed gives the same records whatever runs beside it."""
     lam = config.lam if lam is None else lam
-    torch.manual_seed(seed)
     device = config.device
+    rng = RunRandom(seed, device)
     obs_size, n_actions = space_sizes(config.env_id)
-    model = ActorCritic(obs_size, n_actions, config.hidden).to(device)
+    with seeded_init(seed):
+        model = ActorCritic(obs_size, n_actions, config.hidden,
+                            value_scale=return_scale(config.env_id, config.gamma)).to(device)
     optimizer = torch.optim.Adam([{"params": model.actor.parameters(), "lr": config.lr},
                                   {"params": model.critic.parameters(), "lr": config.critic_lr}])
     env = make_vec_env(config.env_id, config.envs)
     start = time.perf_counter()
     try:
-        rollouts = RolloutCollector(env, seed, device)
+        rollouts = RolloutCollector(env, seed, device, generator=rng.torch)
         for update in range(1, config.max_updates + 1):
             t = rollouts.collect(model.actor, config.steps)
             advantages, targets, values = advantages_and_targets(model, t, config.gamma, lam)
@@ -166,7 +198,7 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
             optimizer.step()
 
             mask = valid.bool()
-            yield {
+            changes = yield {
                 "update": update,
                 "env_steps": rollouts.env_steps,
                 "time_s": time.perf_counter() - start,
@@ -177,7 +209,40 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
                 "value_loss": float(value_loss.item()),
                 "explained_variance": explained_variance(values[mask], targets[mask]),
                 "lr": float(config.lr),
+                "critic_lr": float(config.critic_lr),
                 "_value_slice": value_slice(model, config.env_id),
             }
+            config = apply_live(config, changes)
     finally:
         env.close()
+
+
+def reinforce_config(config: ActorCriticConfig) -> ReinforceConfig:
+    """The REINFORCE the comparison trains beside the actor-critics: the same environment,
+    discount, network width, budget and actor learning rate (no baseline, reward-to-go)."""
+    return ReinforceConfig(env_id=config.env_id, gamma=config.gamma, hidden=config.hidden,
+                           device=config.device, max_updates=config.max_updates, lr=config.lr)
+
+
+def train_reinforce_variant(config: ActorCriticConfig, seed: int) -> Iterator[dict]:
+    """REINFORCE driven by an actor-critic config: a live change of the actor's learning rate
+    is mapped onto the inner REINFORCE config and sent on to it."""
+    inner = train_reinforce(reinforce_config(config), seed)
+    try:
+        record = next(inner, None)
+        while record is not None:
+            changes = yield record
+            config = apply_live(config, changes)
+            try:
+                record = inner.send({"lr": config.lr} if changes else None)
+            except StopIteration:
+                return
+    finally:
+        inner.close()
+
+
+def train_variant(config: ActorCriticConfig, variant: str, seed: int) -> Iterator[dict]:
+    """One of VARIANTS: REINFORCE, or actor-critic with lambda 1 (MC), 0 (TD) or config.lam."""
+    if variant == "reinforce":
+        return train_reinforce_variant(config, seed)
+    return train_actor_critic(config, seed, lam={"mc": 1.0, "td": 0.0, "gae": None}[variant])

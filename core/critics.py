@@ -20,7 +20,7 @@ import gymnasium as gym
 import numpy as np
 
 import core.envs  # noqa: F401  (registers RandomWalk-v0)
-from core.config import knob
+from core.config import apply_live, knob
 
 MC_ALPHAS = (0.01, 0.02, 0.03, 0.04)  # the alphas of S&B Example 6.2
 TD_ALPHAS = (0.05, 0.1, 0.15)
@@ -185,8 +185,10 @@ def _summary(prefix: str, rms: np.ndarray) -> dict:
 
 def train_mc_vs_td(config: CriticsConfig, seed: int) -> Iterator[dict]:
     """MC and TD(0) on the same episodes of N runs, one record per episode: the RMS error over
-    runs (mean and middle half) and run 1's value estimates. `alpha_*` and `pace` are read at
-    every episode; batch updating yields the fixed points of S&B Figure 6.2 instead."""
+    runs (mean and middle half) and run 1's value estimates. `alpha_*` and `pace` are live:
+    a change sent to the generator applies from the next episode on, and each record carries
+    the values it was made with; batch updating yields the fixed points of S&B Figure 6.2
+    instead. The episodes are drawn by the env, seeded from `seed` (no global generator)."""
     walks = play_walks(config.runs, config.episodes, seed)
     true = walks.true_values
     batch = batch_values(walks, config.v0) if config.batch else None
@@ -198,8 +200,11 @@ def train_mc_vs_td(config: CriticsConfig, seed: int) -> Iterator[dict]:
             mc_episode(V_mc, *args, np.array([[config.alpha_mc]]))
             nstep_td_episode(V_td, *args, 1, np.array([[config.alpha_td]]))
         mc, td = (batch[0][:, e], batch[1][:, e]) if batch is not None else (V_mc[0], V_td[0])
-        yield {"episode": e, **_summary("rms_mc", rms_error(mc, true)),
-               **_summary("rms_td", rms_error(td, true)), "v_mc": mc[0].copy(), "v_td": td[0].copy()}
+        changes = yield {"episode": e, **_summary("rms_mc", rms_error(mc, true)),
+                         **_summary("rms_td", rms_error(td, true)), "v_mc": mc[0].copy(),
+                         "v_td": td[0].copy(), "alpha_mc": float(config.alpha_mc),
+                         "alpha_td": float(config.alpha_td), "pace": int(config.pace)}
+        config = apply_live(config, changes)
         time.sleep(1.0 / config.pace)
 
 

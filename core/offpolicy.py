@@ -26,10 +26,11 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from core.config import knob
+from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import CategoricalPolicy
 from core.pg import batch_mean_baseline, collect_episodes, returns_to_go
+from core.seeding import RunRandom, seeded_init
 
 TEST_FUNCTIONS = ("x", "x²", "1{x > 1}")
 
@@ -134,17 +135,46 @@ def drifted_policy(theta_old: np.ndarray, direction: np.ndarray, target_kl: floa
     return theta_old + hi * direction
 
 
+def drift_setup(seed: int, n_actions: int = 6) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The drift study's bandit: pi_old's logits (random for `seed`), rewards 0, 0.2, ..., 1,
+    and the direction pi moves in: the policy gradient at pi_old, grad J = pi_old (r - J), as
+    training would move it (towards the better actions). A random direction would be no test:
+    it may carry pi towards a zero-reward action, where the large weights multiply r = 0 and
+    the estimate's variance *falls* as pi drifts (seed 0 did exactly that)."""
+    rng = np.random.default_rng(seed)
+    theta_old, rewards = rng.normal(size=n_actions), np.linspace(0.0, 1.0, n_actions)
+    pi_old = softmax(theta_old)
+    gradient = pi_old * (rewards - pi_old @ rewards)
+    return theta_old, gradient / np.linalg.norm(gradient), rewards
+
+
 def ratio_moments(pi: np.ndarray, pi_old: np.ndarray, rewards: np.ndarray) -> dict:
     """Exact facts about reusing samples of pi_old for pi on a bandit with mean rewards r:
-    E_old[w^2] (so ESS/n = 1/E_old[w^2]) and the trace of the covariance of the one-sample
-    importance-weighted gradient w R grad log pi(a), grad log pi(a) = e_a - pi."""
+    E_old[w^2] (so ESS/n = 1/E_old[w^2]); the variance of one sample's importance-weighted
+    estimate of J(pi) = E_pi[r], Var_old(w r), beside Var_pi(r), the variance of one fresh
+    sample of pi; and the trace of the covariance of the one-sample importance-weighted
+    gradient w R grad log pi(a), grad log pi(a) = e_a - pi."""
     ratio = pi / pi_old
     score2 = 1 - 2 * pi + np.sum(pi ** 2)
     grad = pi * (rewards - pi @ rewards)
     second = float(np.sum(pi_old * ratio ** 2))
+    value = float(pi @ rewards)
     variance = float(np.sum(pi_old * ratio ** 2 * rewards ** 2 * score2) - grad @ grad)
     return {"ratio": ratio, "second_moment": second, "ess_fraction": 1.0 / second,
+            "value": value,
+            "value_variance": float(np.sum(pi_old * ratio ** 2 * rewards ** 2) - value ** 2),
+            "fresh_variance": float(np.sum(pi * rewards ** 2) - value ** 2),
             "gradient_variance": variance}
+
+
+def drift_curves(theta_old: np.ndarray, direction: np.ndarray, rewards: np.ndarray,
+                 kls: np.ndarray) -> dict[str, np.ndarray]:
+    """ratio_moments along the drift, one value per KL(pi_old || pi) in `kls`."""
+    pi_old = softmax(theta_old)
+    facts = [ratio_moments(softmax(drifted_policy(theta_old, direction, k)), pi_old, rewards)
+             for k in kls]
+    keys = ("ess_fraction", "value_variance", "fresh_variance", "second_moment")
+    return {"kls": np.asarray(kls, float), **{k: np.array([f[k] for f in facts]) for k in keys}}
 
 
 def surrogate_gradients(theta: np.ndarray, theta_old: np.ndarray, action: int, advantage: float):
@@ -181,18 +211,24 @@ class ReuseConfig:
 def train_reuse(config: ReuseConfig, seed: int, reuse: int) -> Iterator[dict]:
     """Collect a batch with pi_old, then take `reuse` Adam steps on the importance-weighted
     surrogate  (1/N) sum_n sum_t (pi/pi_old)(a_t|s_t) (G_t - b_t)  with no constraint at all.
-    K = 1 is REINFORCE with the batch-mean baseline (the ratio is exactly 1)."""
-    torch.manual_seed(seed)
+    K = 1 is REINFORCE with the batch-mean baseline (the ratio is exactly 1).
+
+    The learning rate is live: a change sent to the generator is applied before the next
+    batch. Randomness is the run's own (core.seeding): the same seed gives the same records
+    whatever runs beside it."""
     device = config.device
+    rng = RunRandom(seed, device)
     obs_size, n_actions = space_sizes(config.env_id)
-    policy = CategoricalPolicy(obs_size, n_actions, config.hidden).to(device)
+    with seeded_init(seed):
+        policy = CategoricalPolicy(obs_size, n_actions, config.hidden).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     env = make_vec_env(config.env_id, config.episodes)
     recent, env_steps, start = deque(maxlen=20), 0, time.perf_counter()
     try:
         obs, _ = env.reset(seed=seed)
         for update in range(1, config.max_updates + 1):
-            obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, device)
+            obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, device,
+                                                           generator=rng.torch)
             obs, _ = env.reset()
             returns = returns_to_go(rew_b, config.gamma)
             advantages = (returns - batch_mean_baseline(returns, mask_b)) * mask_b
@@ -215,11 +251,12 @@ def train_reuse(config: ReuseConfig, seed: int, reuse: int) -> Iterator[dict]:
                 ratio = torch.exp(logp_all.gather(-1, act_b.unsqueeze(-1)).squeeze(-1) - logp_old)[mask_b.bool()]
             recent.extend(rew_b.sum(0).tolist())
             env_steps += int(n_valid.item())
-            yield {
+            changes = yield {
                 "update": update, "env_steps": env_steps, "time_s": time.perf_counter() - start,
                 "return_avg20": float(np.mean(recent)), "kl": float(kl_old_new.item()),
                 "ratio_std": float(ratio.std().item()) if ratio.numel() > 1 else 0.0,
                 "ratio_max": float(ratio.max().item()), "lr": float(config.lr),
             }
+            config = apply_live(config, changes)
     finally:
         env.close()

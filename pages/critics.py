@@ -41,10 +41,10 @@ def draw(run, records):
     left.plotly_chart(charts.state_values(
         list(STATES), true_values, {"MC": last["v_mc"], "TD(0)": last["v_td"]},
         title=f"Run 1's estimates after episode {last['episode']}"), key="fig_cr_values")
-    right.plotly_chart(charts.paired_bands(
+    right.plotly_chart(charts.mark_knob_changes(charts.paired_bands(
         records, "episode", {"MC": "rms_mc", "TD(0)": "rms_td"},
         title="RMS error over the 5 states (band: middle half of the runs)",
-        ytitle="RMS error"), key="fig_cr_rms")
+        ytitle="RMS error"), run.marks, "episode"), key="fig_cr_rms")
 
 
 live_panel(RUN_KEY, draw, "Press **Start** to play the episodes: both learners see each one.")

@@ -7,10 +7,11 @@ import streamlit as st
 
 from core.config import Knob
 from core.multiseed import lockstep
-from core.offpolicy import (REUSE, TEST_FUNCTIONS, ReuseConfig, apply, drifted_policy,
-                            effective_sample_size, estimator_variance, importance_sample, kl,
-                            ratio_moments, running_estimates, second_moment, softmax,
-                            surrogate_gradients, train_reuse, true_value)
+from core.offpolicy import (REUSE, TEST_FUNCTIONS, ReuseConfig, apply, drift_curves,
+                            drift_setup, drifted_policy, effective_sample_size,
+                            estimator_variance, importance_sample, kl, ratio_moments,
+                            running_estimates, second_moment, softmax, surrogate_gradients,
+                            train_reuse, true_value)
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
@@ -76,31 +77,30 @@ lesson(PAGE, "drift")
 target_kl = widget(Knob("drift_kl", 0.1, "KL(π_old ‖ π)", "How far π has moved from π_old.",
                         lo=0.0, hi=2.0, step=0.01), "drift_kl")
 show_url_messages()
-rng = np.random.default_rng(seed)
-theta_old, direction, rewards = rng.normal(size=6), rng.normal(size=6), np.linspace(0.0, 1.0, 6)
+theta_old, direction, rewards = drift_setup(seed)
 theta = drifted_policy(theta_old, direction, target_kl)
 pi_old, pi = softmax(theta_old), softmax(theta)
 facts = ratio_moments(pi, pi_old, rewards)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _drift_curve(seed: int):
-    kls = np.linspace(0.0, 2.0, 41)
-    facts = [ratio_moments(softmax(drifted_policy(theta_old, direction, k)), pi_old, rewards)
-             for k in kls]
-    return kls, [c["ess_fraction"] for c in facts], [c["gradient_variance"] for c in facts]
+def _drift_curves(seed: int):
+    return drift_curves(*drift_setup(seed), np.linspace(0.0, 2.0, 41))
 
 
-m = st.columns(3)
+m = st.columns(4)
 m[0].metric("KL(π_old ‖ π)", f"{kl(pi_old, pi):.3f}")
 m[1].metric("ESS / n", f"{facts['ess_fraction']:.3f}")
-m[2].metric("Variance of the weighted gradient", f"{facts['gradient_variance']:.3f}")
-kls, ess_curve, variance_curve = _drift_curve(seed)
+m[2].metric("Var of w·r, old batch", f"{facts['value_variance']:.3f}",
+            help="Variance of one sample's importance-weighted estimate of J(π) = E_π[r], "
+                 "from the batch π_old collected.")
+m[3].metric("Var of r, fresh batch", f"{facts['fresh_variance']:.3f}",
+            help="Variance of one sample's estimate of J(π) from a new batch of π itself.")
 left, right = st.columns(2)
 left.plotly_chart(charts.ratio_bars(pi_old, pi, facts["ratio"], title="π_old, π and the ratio per action"),
                   key="fig_drift_ratio")
-right.plotly_chart(charts.drift_curves(kls, ess_curve, variance_curve, target_kl,
-                                       title="What the drift costs"), key="fig_drift_curves")
+right.plotly_chart(charts.drift_curves(_drift_curves(seed), target_kl, title="What the drift costs"),
+                   key="fig_drift_curves")
 
 st.subheader("The ratio is a weight on ∇log π")
 lesson(PAGE, "surrogate")
@@ -128,13 +128,13 @@ def draw(run, records):
     if not records:
         return
     left, right = st.columns(2)
-    left.plotly_chart(charts.variant_bands(records, "return_avg20", K_LABELS, x_key="env_steps",
-                                           title="Return against samples collected",
-                                           ytitle="mean return, last 20 episodes"),
-                      key="fig_op_returns")
-    right.plotly_chart(charts.variant_bands(records, "kl", K_LABELS, x_key="env_steps",
-                                            title="KL(π_old ‖ π) after the K steps",
-                                            ytitle="KL"), key="fig_op_kl")
+    marks = run.marks
+    left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+        records, "return_avg20", K_LABELS, x_key="env_steps", title="Return against samples collected",
+        ytitle="mean return, last 20 episodes"), marks, "env_steps"), key="fig_op_returns")
+    right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+        records, "kl", K_LABELS, x_key="env_steps", title="KL(π_old ‖ π) after the K steps",
+        ytitle="KL"), marks, "env_steps"), key="fig_op_kl")
     st.plotly_chart(charts.variant_bands(records, "ratio_std", K_LABELS, x_key="env_steps",
                                          title="Spread of the ratio π/π_old on the batch",
                                          ytitle="standard deviation of the ratio", height=280),

@@ -61,13 +61,19 @@ def lines(records: list[dict], x: str, ys: dict[str, str], *, title: str, xtitle
     return _layout(fig, title, xtitle, ytitle, height, revision=title)
 
 
+def reward_label(r: float) -> str:
+    """A reward as the sliders set it: every digit that tells two arms apart (15.5, 16, 16.5),
+    without float noise (16.499999999999998 reads 16.5)."""
+    return f"{round(float(r), 6):g}"
+
+
 def arm_paths(probs: np.ndarray, rewards: np.ndarray, marker: int | None = None, *,
               title: str, height: int = 320) -> go.Figure:
     """Each arm's probability over updates (one line per arm)."""
     fig = go.Figure()
     steps = np.arange(probs.shape[0])
     for i in range(probs.shape[1]):
-        fig.add_trace(go.Scatter(x=steps, y=probs[:, i], name=f"arm {i + 1} (r={rewards[i]:.2g})",
+        fig.add_trace(go.Scatter(x=steps, y=probs[:, i], name=f"arm {i + 1} (r={reward_label(rewards[i])})",
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
     if marker is not None:
         fig.add_vline(x=marker, line=dict(color="gray", dash="dash"))
@@ -76,10 +82,23 @@ def arm_paths(probs: np.ndarray, rewards: np.ndarray, marker: int | None = None,
 
 
 def gradient_cloud(exact: np.ndarray, estimates: np.ndarray, used: np.ndarray | None, *,
-                   title: str, height: int = 320, seed: int = 0) -> go.Figure:
-    """Per arm: the exact gradient (bar), many sampled estimates (dots) and their mean."""
+                   title: str, height: int = 320, seed: int = 0,
+                   reward_scale: float = 1.0) -> go.Figure:
+    """Per arm: the exact gradient (bar), many sampled estimates (dots) and their mean.
+
+    A policy that has collapsed onto one arm has a gradient of 1e-27 or so: zero in all but
+    float noise. Values below 1e-9 of the reward scale are drawn as 0, and the y-axis spans
+    at least ±1 % of the reward scale, so such a chart reads "zero", not "×10⁻²⁷"."""
     k = len(exact)
     arms = [f"arm {i + 1}" for i in range(k)]
+    scale = max(float(reward_scale), 1e-12)
+
+    def clean(x):
+        x = np.asarray(x, dtype=float)
+        return np.where(np.abs(x) < 1e-9 * scale, 0.0, x)
+
+    exact, estimates = clean(exact), clean(estimates)
+    used = clean(used) if used is not None else None
     rng = np.random.default_rng(seed)
     fig = go.Figure()
     fig.add_trace(go.Bar(x=np.arange(k), y=exact, name="exact ∇J",
@@ -88,14 +107,20 @@ def gradient_cloud(exact: np.ndarray, estimates: np.ndarray, used: np.ndarray | 
     fig.add_trace(go.Scatter(x=(np.arange(k)[None, :] + jitter).ravel(), y=estimates.ravel(),
                              mode="markers", name="sampled estimates",
                              marker=dict(size=4, color=_rgba(PALETTE[1], 0.35))))
-    fig.add_trace(go.Scatter(x=np.arange(k), y=estimates.mean(axis=0), mode="markers",
+    fig.add_trace(go.Scatter(x=np.arange(k), y=clean(estimates.mean(axis=0)), mode="markers",
                              name="mean of estimates",
                              marker=dict(symbol="line-ew", size=28, line=dict(width=3, color="black"))))
     if used is not None:
         fig.add_trace(go.Scatter(x=np.arange(k), y=used, mode="markers", name="estimate used",
                                  marker=dict(symbol="diamond", size=11, color=PALETTE[3])))
     fig.update_xaxes(tickvals=list(range(k)), ticktext=arms)
-    return _layout(fig, title, "", "∂J/∂θᵢ", height, revision=title)
+    shown = [exact, estimates.ravel()] + ([used] if used is not None else [])
+    lo, hi = (float(f(np.concatenate(shown))) for f in (np.min, np.max))
+    floor = 0.01 * scale
+    if hi - lo < 2 * floor:
+        mid = (hi + lo) / 2
+        fig.update_yaxes(range=[mid - floor * 1.1, mid + floor * 1.1])
+    return _layout(fig, title, "arm", "∂J/∂θᵢ", height, revision=title)
 
 
 def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, title: str,
@@ -123,20 +148,78 @@ def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, titl
         fig.add_trace(go.Scatter(x=xs, y=center, name=labels.get(variant, variant),
                                  line=dict(color=color, width=2), legendgroup=variant))
     if log:
-        fig.update_yaxes(type="log")
+        values = np.concatenate([np.ravel(r[key]) for r in rows]) if rows else np.array([])
+        fig.update_yaxes(type="log", **log_ticks(values))
     return _layout(fig, title, x_key.replace("_", " ") if x_key else "update", ytitle, height,
                    revision=title)
 
 
+def _tick_text(v: float) -> str:
+    return f"{v:g}" if 1e-3 <= v < 1e5 else f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+
+
+def log_ticks(values: np.ndarray) -> dict:
+    """Tick values and labels for a log axis over `values`: 1, 2, 5 per decade when the data
+    span under three decades, else one per decade, each written out ("0.02", "5", "1e6").
+    Plotly's own labels on a short log axis read "5 2 10 5 2 1"."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return {}
+    lo, hi = np.floor(np.log10(v.min())), np.ceil(np.log10(v.max()))
+    mantissas = (1, 2, 5) if hi - lo <= 3 else (1,)
+    ticks = [m * 10.0 ** e for e in range(int(lo), int(hi) + 1) for m in mantissas]
+    ticks = [float(f"{t:.6g}") for t in ticks if 10.0 ** lo <= t <= 10.0 ** hi]
+    return dict(tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
+
+
 def seed_spread(values: dict[str, np.ndarray], *, title: str, ytitle: str,
                 height: int = 320) -> go.Figure:
-    """Each variant's per-seed values as a box with the points beside it."""
+    """Each variant's per-seed values as a box, with one dot per seed beside it (in the legend)."""
     fig = go.Figure()
     for i, (label, v) in enumerate(values.items()):
-        fig.add_trace(go.Box(y=v, name=label, boxpoints="all", jitter=0.4, pointpos=0,
-                             marker_color=PALETTE[i % len(PALETTE)]))
-    fig.update_layout(showlegend=False)
-    return _layout(fig, title, "", ytitle, height, revision=title)
+        color = PALETTE[i % len(PALETTE)]
+        v = np.asarray(v, dtype=float)
+        fig.add_trace(go.Box(y=v, name=label, boxpoints=False, marker_color=color,
+                             legendgroup=label, showlegend=False))
+        fig.add_trace(go.Scatter(x=[label] * len(v), y=v, mode="markers",
+                                 name=f"{label}: one dot per seed", legendgroup=label,
+                                 marker=dict(size=9, color=color, line=dict(width=1, color="white"))))
+    return _layout(fig, title, "variant", ytitle, height, revision=title)
+
+
+def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: str,
+                         height: int = 340) -> go.Figure:
+    """The gradient variance each baseline leaves, as a fraction of the no-baseline variance of
+    the same episodes under the same policy (records[i]["variance_ratio"], shape (variants,
+    seeds)): the no-baseline estimator is the line at 1 by definition; below it is what a
+    baseline buys. A line for the mean over seeds, and a dot per seed and update."""
+    rows = downsample(records)
+    fig = go.Figure()
+    if not rows:
+        return _layout(fig, title, "update", "variance ÷ no-baseline variance", height, revision=title)
+    xs = np.array([r["update"] for r in rows])
+    variants = rows[0]["variants"]
+    dots = downsample(rows, max(10, 600 // max(1, np.size(rows[0]["variance_ratio"]))))
+    for i, variant in enumerate(variants):
+        color = PALETTE[i % len(PALETTE)]
+        label = labels.get(variant, variant)
+        ratios = np.array([r["variance_ratio"][i] for r in rows])
+        if np.allclose(ratios, 1.0):  # the no-baseline estimator itself
+            fig.add_trace(go.Scatter(x=[xs[0], xs[-1]], y=[1, 1], mode="lines",
+                                     name=f"{label} (1 by definition)",
+                                     line=dict(color=color, width=2, dash="dash")))
+            continue
+        fig.add_trace(go.Scatter(x=xs, y=ratios.mean(axis=1), name=f"{label}: mean over seeds",
+                                 line=dict(color=color, width=2), legendgroup=variant))
+        dx = np.repeat([r["update"] for r in dots], ratios.shape[1])
+        dy = np.concatenate([np.asarray(r["variance_ratio"][i]) for r in dots])
+        fig.add_trace(go.Scatter(x=dx, y=dy, mode="markers", name=f"{label}: each seed",
+                                 legendgroup=variant,
+                                 marker=dict(size=5, color=_rgba(color, 0.45))))
+    fig.update_yaxes(rangemode="tozero")
+    return _layout(fig, title, "update", "variance ÷ no-baseline variance (same episodes)",
+                   height, revision=title)
 
 
 def variance_parabola(bs: np.ndarray, variance: np.ndarray, marks: dict[str, tuple[float, float]],
@@ -204,21 +287,42 @@ def sweep_lines(records: list[dict], *, title: str, height: int = 380) -> go.Fig
 
 
 def lambda_tradeoff(study: dict, lam: float, *, title: str, height: int = 340) -> go.Figure:
-    """Bias², variance and their sum (the mean squared error) against lambda."""
+    """Bias², variance and their sum (the mean squared error) against lambda, with the chosen
+    lambda (dashed) and the lambda of the lowest error (a star on the MSE curve)."""
     fig = go.Figure()
     for i, (key, name) in enumerate((("bias2", "bias²"), ("variance", "variance"), ("mse", "MSE = bias² + variance"))):
         fig.add_trace(go.Scatter(x=study["lams"], y=study[key], name=name,
                                  line=dict(color=PALETTE[i], width=2, dash="dot" if key == "mse" else None)))
-    fig.add_vline(x=lam, line=dict(color="gray", dash="dash"))
-    return _layout(fig, title, "λ", "squared error", height, revision=title)
+    best = int(np.argmin(study["mse"]))
+    fig.add_trace(go.Scatter(x=[study["lams"][best]], y=[study["mse"][best]], mode="markers",
+                             name=f"lowest MSE (λ = {study['lams'][best]:g})",
+                             marker=dict(symbol="star", size=14, color=PALETTE[2],
+                                         line=dict(width=1, color="black"))))
+    fig.add_vline(x=lam, line=dict(color="gray", dash="dash"), annotation_text=f"λ = {lam:g}",
+                  annotation_position="top")
+    return _layout(fig, title, "λ", "squared error of the advantage estimate", height,
+                   revision="lambda tradeoff")
 
 
-def heatmap(grid: dict, *, title: str, height: int = 340) -> go.Figure:
-    """V over the (pole angle, angular velocity) slice from core.actor_critic.value_slice."""
-    fig = go.Figure(go.Heatmap(x=grid["angles"], y=grid["velocities"], z=grid["values"],
-                               colorscale="Viridis", colorbar=dict(title="V(s)")))
+def heatmap(grid: dict, *, title: str, height: int = 380) -> go.Figure:
+    """V over the (pole angle, angular velocity) slice from core.actor_critic.value_slice, as
+    labelled contours. The colour range spans at least a tenth of the largest return
+    (grid["value_max"]), so a critic that predicts one constant is drawn as one flat colour,
+    not as stripes of rounding noise stretched over the whole colour scale."""
+    values = np.asarray(grid["values"], dtype=float)
+    lo, hi = float(values.min()), float(values.max())
+    span = 0.1 * float(grid.get("value_max", hi - lo or 1.0))
+    if hi - lo < span:
+        mid = (hi + lo) / 2
+        lo, hi = mid - span / 2, mid + span / 2
+    fig = go.Figure(go.Contour(x=grid["angles"], y=grid["velocities"], z=values,
+                               colorscale="Viridis", zmin=lo, zmax=hi, ncontours=12,
+                               contours=dict(showlabels=True, labelfont=dict(color="white", size=11)),
+                               colorbar=dict(title="V(s)"), name="V(s)",
+                               hovertemplate="angle %{x:.2f} rad<br>angular velocity %{y:.2f} "
+                                             "rad/s<br>V = %{z:.1f}<extra></extra>"))
     return _layout(fig, title, "pole angle (rad)", "angular velocity (rad/s)", height,
-                   revision=title)
+                   revision="value heatmap")
 
 
 def weighted_samples(mu_p, s_p, mu_q, s_q, x: np.ndarray, w: np.ndarray, *, title: str,
@@ -253,25 +357,47 @@ def running_estimates(ordinary: np.ndarray, normalised: np.ndarray, truth: float
 
 def ratio_bars(pi_old: np.ndarray, pi: np.ndarray, ratio: np.ndarray, *, title: str,
                height: int = 340) -> go.Figure:
+    """Both policies' probabilities (bars, left axis) and the ratio per action (right axis,
+    log: a ratio of 4 and one of 1/4 are the same distance from 1)."""
     actions = [f"a{i + 1}" for i in range(len(pi))]
     fig = go.Figure()
     fig.add_trace(go.Bar(x=actions, y=pi_old, name="π_old", marker_color=PALETTE[0]))
     fig.add_trace(go.Bar(x=actions, y=pi, name="π", marker_color=PALETTE[1]))
     fig.add_trace(go.Scatter(x=actions, y=ratio, name="ratio π/π_old", yaxis="y2", mode="markers+lines",
                              marker=dict(size=10, color=PALETTE[3])))
-    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="ratio"))
-    return _layout(fig, title, "action", "probability", height, revision=title)
+    _layout(fig, title, "action", "probability", height, revision="ratio bars")
+    # after _layout, whose update_yaxes titles every y-axis: this one is the ratio's
+    top = max(4.0, float(np.max(ratio)) * 1.2)
+    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log",
+                                  title=dict(text="ratio π/π_old (log)", font=dict(color=PALETTE[3])),
+                                  range=[-np.log10(top), np.log10(top)], showgrid=False,
+                                  tickvals=[v for v in (0.01, 0.1, 0.25, 0.5, 1, 2, 4, 10, 100)
+                                            if 1 / top <= v <= top]))
+    return fig
 
 
-def drift_curves(kls: np.ndarray, ess: list[float], variance: list[float], current: float, *,
-                 title: str, height: int = 340) -> go.Figure:
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=kls, y=ess, name="ESS / n", line=dict(color=PALETTE[2], width=2)))
-    fig.add_trace(go.Scatter(x=kls, y=variance, name="variance of the weighted gradient", yaxis="y2",
-                             line=dict(color=PALETTE[3], width=2)))
+def drift_curves(curves: dict, current: float, *, title: str, height: int = 420) -> go.Figure:
+    """Two panels against KL(pi_old || pi) (core.offpolicy.drift_curves): the effective sample
+    size as a fraction of n, and, on a log axis, the variance of one sample's estimate of J(pi)
+    from the old batch (importance-weighted) beside a fresh batch of pi."""
+    from plotly.subplots import make_subplots
+
+    kls = curves["kls"]
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    fig.add_trace(go.Scatter(x=kls, y=curves["ess_fraction"], name="ESS / n",
+                             line=dict(color=PALETTE[2], width=2)), row=1, col=1)
+    fig.add_trace(go.Scatter(x=kls, y=curves["value_variance"], name="Var(w·r): the old batch, weighted",
+                             line=dict(color=PALETTE[3], width=2)), row=2, col=1)
+    fig.add_trace(go.Scatter(x=kls, y=curves["fresh_variance"], name="Var(r): a fresh batch of π",
+                             line=dict(color=PALETTE[0], width=2, dash="dot")), row=2, col=1)
     fig.add_vline(x=current, line=dict(color="gray", dash="dash"))
-    fig.update_layout(yaxis2=dict(overlaying="y", side="right", type="log", title="variance"))
-    return _layout(fig, title, "KL(π_old ‖ π)", "ESS / n", height, revision=title)
+    _layout(fig, title, "", "", height, revision="drift curves")
+    fig.update_xaxes(title=None, row=1, col=1)
+    fig.update_xaxes(title="KL(π_old ‖ π)", row=2, col=1)
+    fig.update_yaxes(title="ESS / n", range=[0, 1.05], row=1, col=1)
+    fig.update_yaxes(title="variance per sample", type="log", dtick=1, row=2, col=1)
+    fig.update_layout(legend=dict(y=-0.18))
+    return fig
 
 
 def ppo_surface(ratios: np.ndarray, curves: dict, eps: float, points: dict | None = None, *,

@@ -101,3 +101,32 @@ def test_nstep_sweep_has_an_intermediate_best_n():
     best = min(records, key=lambda r: r["best_rms"])
     assert 2 <= best["n"] <= 16
     assert best["best_rms"] < records[0]["best_rms"] and best["best_rms"] < records[-1]["best_rms"]
+
+
+def test_step_sizes_are_live_through_send():
+    """Convention 2: a change sent to the trainer applies from the next episode, shows in the
+    records, and changes what is learned from then on."""
+    config = CriticsConfig(runs=5, episodes=5, pace=500)
+    trainer = train_mc_vs_td(config, 0)
+    steady = list(train_mc_vs_td(config, 0))
+    records = [next(trainer), next(trainer), trainer.send({"alpha_td": 0.3, "alpha_mc": 0.1}), trainer.send(None)]
+    assert [r["alpha_td"] for r in records] == [0.05, 0.05, 0.3, 0.3]
+    assert [r["alpha_mc"] for r in records] == [0.02, 0.02, 0.1, 0.1]
+    assert records[1]["rms_td_mean"] == steady[1]["rms_td_mean"]
+    assert records[2]["rms_td_mean"] != steady[2]["rms_td_mean"]
+    assert config.alpha_td == 0.05
+    with pytest.raises(ValueError):
+        trainer.send({"runs": 3})
+
+
+def test_same_seed_same_records_interleaved_and_after_a_global_reseed():
+    config = CriticsConfig(runs=3, episodes=4, pace=500)
+    numbers = lambda r: {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items()}  # noqa: E731
+    alone = [numbers(r) for r in train_mc_vs_td(config, 1)]
+    mine, other = train_mc_vs_td(config, 1), train_mc_vs_td(config, 2)
+    interleaved = []
+    for _ in range(5):
+        next(other)
+        interleaved.append(numbers(next(mine)))
+        np.random.seed(123)
+    assert interleaved == alone

@@ -86,3 +86,86 @@ def test_more_reuse_moves_further_from_the_policy_that_collected_the_batch():
     assert first[1]["env_steps"] == first[16]["env_steps"]
     assert first[1]["kl"] < first[4]["kl"] < first[16]["kl"]
     assert first[16]["ratio_std"] > 3 * first[1]["ratio_std"]
+
+
+# ---- the drift study (issue 10, item 2) ---------------------------------------------------------
+
+def _curves(seed, direction=None):
+    from core.offpolicy import drift_curves, drift_setup
+    theta_old, gradient, rewards = drift_setup(seed)
+    return drift_curves(theta_old, gradient if direction is None else direction, rewards,
+                        np.linspace(0.0, 2.0, 41))
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_along_the_gradient_ess_falls_and_the_weighted_estimates_variance_rises(seed):
+    curves = _curves(seed)
+    assert np.all(np.diff(curves["ess_fraction"]) < 0)
+    assert np.all(np.diff(curves["value_variance"]) > 0)
+    assert curves["value_variance"][0] == pytest.approx(curves["fresh_variance"][0])
+    assert curves["value_variance"][-1] > 5 * curves["value_variance"][0]
+    assert curves["fresh_variance"][-1] < curves["fresh_variance"][0]  # π settles: fresh samples agree
+
+
+def test_drift_direction_is_the_policy_gradient_at_pi_old():
+    from core.offpolicy import drift_setup
+    theta_old, direction, rewards = drift_setup(3)
+    pi_old = softmax(theta_old)
+    gradient = pi_old * (rewards - pi_old @ rewards)
+    np.testing.assert_allclose(direction, gradient / np.linalg.norm(gradient))
+    pi = softmax(drifted_policy(theta_old, direction, 1.0))
+    assert pi @ rewards > pi_old @ rewards  # π improved
+    assert rewards[np.argmax(pi / pi_old)] > pi_old @ rewards  # its heaviest weight: a good action
+
+
+def test_why_the_old_chart_fell_a_random_direction_sends_the_weights_to_a_zero_reward():
+    """The old page moved π along a random direction: at seed 0 that carries π towards action 1,
+    which pays 0, so the largest weights multiply r = 0 and the estimate's variance falls."""
+    rng = np.random.default_rng(0)
+    theta_old, direction = rng.normal(size=6), rng.normal(size=6)
+    from core.offpolicy import drift_curves
+    curves = drift_curves(theta_old, direction, np.linspace(0.0, 1.0, 6), np.array([0.0, 2.0]))
+    assert curves["value_variance"][1] < curves["value_variance"][0]
+    pi = softmax(drifted_policy(theta_old, direction, 2.0))
+    assert np.argmax(pi / softmax(theta_old)) == 0  # the heaviest weight: the action paying 0
+
+
+def test_value_variance_matches_sampling():
+    from core.offpolicy import drift_setup
+    theta_old, direction, rewards = drift_setup(0)
+    pi_old, pi = softmax(theta_old), softmax(drifted_policy(theta_old, direction, 0.5))
+    facts = ratio_moments(pi, pi_old, rewards)
+    a = np.random.default_rng(5).choice(6, size=400_000, p=pi_old)
+    assert np.var(pi[a] / pi_old[a] * rewards[a]) == pytest.approx(facts["value_variance"], rel=0.02)
+    b = np.random.default_rng(6).choice(6, size=400_000, p=pi)
+    assert np.var(rewards[b]) == pytest.approx(facts["fresh_variance"], rel=0.02)
+
+
+# ---- conventions: own generators, live knobs -----------------------------------------------------
+
+def _numbers(record):
+    return {k: v for k, v in record.items() if k != "time_s" and not k.startswith("_")}
+
+
+def test_reuse_same_seed_same_records_interleaved_and_after_a_global_reseed():
+    config = ReuseConfig(max_updates=3, episodes=2)
+    alone = [_numbers(r) for r in train_reuse(config, 1, 4)]
+    mine, other = train_reuse(config, 1, 4), train_reuse(config, 2, 16)
+    interleaved = []
+    for _ in range(3):
+        next(other)
+        interleaved.append(_numbers(next(mine)))
+        torch.manual_seed(123)
+        np.random.seed(123)
+        torch.rand(100)
+    assert interleaved == alone
+
+
+def test_reuse_learning_rate_is_live_through_send():
+    config = ReuseConfig(max_updates=3, episodes=2)
+    trainer = train_reuse(config, 0, 4)
+    records = [next(trainer), trainer.send({"lr": 0.02}), trainer.send(None)]
+    assert [r["lr"] for r in records] == [0.005, 0.02, 0.02]
+    assert config.lr == 0.005
+    with pytest.raises(ValueError):
+        trainer.send({"episodes": 3})
