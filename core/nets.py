@@ -1,6 +1,8 @@
 """Small networks: a policy over discrete actions and a state-value critic."""
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
@@ -12,6 +14,23 @@ def mlp(sizes: list[int], activation=nn.Tanh) -> nn.Sequential:
         if i < len(sizes) - 2:
             layers.append(activation())
     return nn.Sequential(*layers)
+
+
+def init_linear_layers(module: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Redraw every nn.Linear of `module` with PyTorch's default init (Kaiming-uniform weights
+    with a = sqrt 5, biases uniform in ±1/sqrt(fan_in)), from `generator` (a CPU generator; call
+    before moving the module to another device).
+
+    Why: a layer's constructor draws from torch's global generator, and a thread that reseeds
+    it between two constructors (another session, a notebook) changes the weights even inside
+    core.seeding.seeded_init. Drawn from the run's own generator they are the seed's alone."""
+    for layer in module.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+            if layer.bias is not None:
+                bound = 1 / math.sqrt(layer.in_features) if layer.in_features > 0 else 0.0
+                nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+    return module
 
 
 class CategoricalPolicy(nn.Module):

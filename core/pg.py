@@ -21,9 +21,10 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from core.config import knob
+from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
-from core.nets import CategoricalPolicy, mlp
+from core.nets import CategoricalPolicy, init_linear_layers, mlp
+from core.seeding import RunRandom, seeded_init
 
 BASELINES = ("none", "batch_mean", "value")
 BASELINE_LABELS = {"none": "no baseline", "batch_mean": "batch-mean return",
@@ -62,7 +63,7 @@ class ReinforceConfig:
     critic_lr: float = knob(0.03, "Critic learning rate", "Adam step size of V(s) (the "
                             "'value' baseline).", lo=1e-4, hi=0.1, log=True, live=True)
     device: str = "cpu"
-    measure_variance: bool = False  # also record the per-episode gradient variance (costs N backward passes)
+    measure_variance: bool = False  # also record the per-episode gradient variance (costs 2N backward passes)
 
 
 CRITIC_STEPS = 10  # full-batch regression steps of V(s) on each batch's returns
@@ -84,8 +85,10 @@ def per_episode_gradient_variance(policy, logp: torch.Tensor, psi: torch.Tensor)
     return float(torch.stack(rows).var(dim=0).sum().item())
 
 
-def collect_episodes(env, policy: CategoricalPolicy, obs: np.ndarray, device: str):
-    """Step every copy of the vector env until each has finished one episode.
+def collect_episodes(env, policy: CategoricalPolicy, obs: np.ndarray, device: str,
+                     generator: torch.Generator | None = None):
+    """Step every copy of the vector env until each has finished one episode, sampling the
+    actions with `generator` (the run's own, on `device`).
 
     Returns time-major tensors (T, N): observations, actions, rewards (0 after an episode
     ends) and the alive mask. A copy that finished keeps stepping (its autoreset) until the
@@ -96,7 +99,7 @@ def collect_episodes(env, policy: CategoricalPolicy, obs: np.ndarray, device: st
     obs_l, act_l, rew_l, mask_l = [], [], [], []
     while alive.any():
         obs_t = torch.as_tensor(obs, dtype=torch.float32, device=device)
-        action = policy.act(obs_t)
+        action = policy.act(obs_t, generator=generator)
         obs_next, reward, terminated, truncated, _ = env.step(action.cpu().numpy())
         obs_l.append(obs_t)
         act_l.append(action)
@@ -113,18 +116,28 @@ def collect_episodes(env, policy: CategoricalPolicy, obs: np.ndarray, device: st
 def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
     """Yield one record per REINFORCE update (see the module docstring).
 
-    `config.lr` is read at every update, so the UI may change it mid-run. Keys starting with
-    '_' are payloads (the current policy's weights) that the runner keeps only for the latest
-    record.
+    Live knobs (the learning rates) arrive through the generator's send: `config` is rebound
+    after every yield (core.config.apply_live) and read at every update, and each record
+    carries their current values. Randomness is the run's own (core.seeding): the same seed
+    gives the same records whatever trains beside it. Keys starting with '_' are payloads
+    (the current policy's weights) that the runner keeps only for the latest record.
+
+    With `measure_variance`, each record also has the per-episode gradient variance of this
+    variant's estimator ("grad_variance"), of the no-baseline estimator on the *same* episodes
+    and policy ("grad_variance_none"), and their ratio ("variance_ratio"): a matched
+    comparison, in which only the baseline differs.
     """
-    torch.manual_seed(seed)
     device = config.device
+    rng = RunRandom(seed, device)
     obs_size, n_actions = space_sizes(config.env_id)
-    policy = CategoricalPolicy(obs_size, n_actions, config.hidden).to(device)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     critic = critic_optimizer = None
-    if config.baseline == "value":
-        critic = mlp([obs_size, config.hidden, config.hidden, 1]).to(device)
+    init = RunRandom(seed, stream="init").cpu  # the weights are drawn from the run's own generator
+    with seeded_init(seed):  # construction leaves the global generator as it found it
+        policy = init_linear_layers(CategoricalPolicy(obs_size, n_actions, config.hidden), init).to(device)
+        if config.baseline == "value":
+            critic = init_linear_layers(mlp([obs_size, config.hidden, config.hidden, 1]), init).to(device)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+    if critic is not None:
         critic_optimizer = torch.optim.Adam(critic.parameters(), lr=config.critic_lr)
     env = make_vec_env(config.env_id, config.episodes)
     recent = deque(maxlen=20)
@@ -132,7 +145,7 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
     try:
         obs, _ = env.reset(seed=seed)
         for update in range(1, config.max_updates + 1):
-            obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, device)
+            obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, device, rng.torch)
             obs, _ = env.reset()
             returns = rew_b.sum(0)
             if config.reward_to_go:
@@ -153,7 +166,11 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
             loss = reinforce_loss(logp, psi, config.episodes)
             extra = {}
             if config.measure_variance:
-                extra["grad_variance"] = per_episode_gradient_variance(policy, logp, psi)
+                own = per_episode_gradient_variance(policy, logp, psi)
+                none = own if config.baseline == "none" else \
+                    per_episode_gradient_variance(policy, logp, weights * mask_b)
+                extra.update(grad_variance=own, grad_variance_none=none,
+                             variance_ratio=own / none if none > 0 else 1.0)
             if critic is not None:
                 extra["value_loss"] = value_loss
             for group in optimizer.param_groups:
@@ -168,7 +185,7 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
             returns_np = returns.cpu().numpy()
             recent.extend(returns_np.tolist())
             env_steps += int(n_valid.item())
-            yield {
+            changes = yield {
                 "update": update,
                 "env_steps": env_steps,
                 "time_s": time.perf_counter() - start,
@@ -181,9 +198,11 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
                 "loss": float(loss.item()),
                 "grad_norm": float(grad_norm.item()),
                 "lr": float(config.lr),
+                "critic_lr": float(config.critic_lr),
                 **extra,
                 "_policy": copy.deepcopy(policy.state_dict()),
             }
+            config = apply_live(config, changes)
     finally:
         env.close()
 
@@ -208,16 +227,18 @@ def gradient_variance_by_baseline(env_id: str = "CartPole-v1", seed: int = 0, ep
 
     A critic is first fitted to the returns of `fit_episodes` separate episodes, then all three
     estimators are measured on the *same* `episodes` episodes, so only the baseline differs."""
-    torch.manual_seed(seed)
+    rng = RunRandom(seed)
     obs_size, n_actions = space_sizes(env_id)
-    policy = CategoricalPolicy(obs_size, n_actions, hidden)
-    critic = mlp([obs_size, hidden, hidden, 1])
+    init = RunRandom(seed, stream="init").cpu
+    with seeded_init(seed):
+        policy = init_linear_layers(CategoricalPolicy(obs_size, n_actions, hidden), init)
+        critic = init_linear_layers(mlp([obs_size, hidden, hidden, 1]), init)
     critic_optimizer = torch.optim.Adam(critic.parameters(), lr=0.01)
     batches = []
     for n, offset in ((fit_episodes, 0), (episodes, 10_000)):
         env = make_vec_env(env_id, n)
         obs, _ = env.reset(seed=seed + offset)
-        obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, "cpu")
+        obs_b, act_b, rew_b, mask_b = collect_episodes(env, policy, obs, "cpu", rng.torch)
         env.close()
         batches.append((obs_b, act_b, returns_to_go(rew_b, gamma), mask_b))
     obs_f, _, g_f, mask_f = batches[0]

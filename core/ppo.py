@@ -26,8 +26,10 @@ from torch import nn
 
 from core.actor_critic import (ActorCritic, RolloutCollector, advantages_and_targets,
                                explained_variance)
-from core.config import knob
+from core.config import apply_live, knob
 from core.envs import RETURN_RANGE, env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
+from core.nets import init_linear_layers
+from core.seeding import RunRandom, seeded_init
 
 VARIANTS = ("clip", "adaptive_kl", "fixed_kl", "none")
 VARIANT_LABELS = {"clip": "PPO-clip", "adaptive_kl": "adaptive KL penalty",
@@ -100,13 +102,15 @@ class PPOConfig:
     device: str = "cpu"
 
 
-def orthogonal_init(model: ActorCritic) -> None:
+def orthogonal_init(model: ActorCritic, generator: torch.Generator | None = None) -> None:
     """CleanRL's layer_init: orthogonal weights (gain sqrt 2), zero biases; the policy's last
-    layer at gain 0.01 (a near-uniform first policy), the critic's at gain 1."""
+    layer at gain 0.01 (a near-uniform first policy), the critic's at gain 1. Drawn from
+    `generator` (a CPU generator; None: torch's global one)."""
     for net, last_gain in ((model.actor.logits, 0.01), (model.critic, 1.0)):
         linears = [m for m in net if isinstance(m, nn.Linear)]
         for i, layer in enumerate(linears):
-            nn.init.orthogonal_(layer.weight, last_gain if i == len(linears) - 1 else math.sqrt(2))
+            nn.init.orthogonal_(layer.weight, last_gain if i == len(linears) - 1 else math.sqrt(2),
+                                generator=generator)
             nn.init.zeros_(layer.bias)
 
 
@@ -122,18 +126,31 @@ def ppo_loss(variant: str, ratio, advantages, kl_per_state, config: PPOConfig, b
 
 
 def train_ppo(config: PPOConfig, seed: int, variant: str = "clip") -> Iterator[dict]:
-    """Yield one record per update (see the module docstring)."""
-    torch.manual_seed(seed)
+    """Yield one record per update (see the module docstring).
+
+    Live knobs (learning rate, clip ε) arrive through the generator's send: `config` is
+    rebound after every yield and read at every update, and each record carries their current
+    values. Randomness is the run's own (core.seeding): the policy's coins, the minibatch order
+    and the sample of points shown on the surface each have their own stream, so the same seed
+    gives the same records whatever trains beside it."""
     device = config.device
+    coins = RunRandom(seed, device)
+    shuffle = RunRandom(seed, device, stream="minibatch")
+    show = RunRandom(seed, "cpu", stream="shown")
     obs_size, n_actions = space_sizes(config.env_id)
-    model = ActorCritic(obs_size, n_actions, config.hidden).to(device)
+    init = RunRandom(seed, stream="init").cpu  # the weights are drawn from the run's own generator
+    with seeded_init(seed):  # construction leaves the global generator as it found it
+        model = ActorCritic(obs_size, n_actions, config.hidden)
     if config.ortho_init:
-        orthogonal_init(model)
+        orthogonal_init(model, init)
+    else:
+        init_linear_layers(model, init)
+    model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, eps=1e-5)
     env = make_vec_env(config.env_id, config.envs)
     beta, start = config.kl_beta, time.perf_counter()
     try:
-        rollouts = RolloutCollector(env, seed, device)
+        rollouts = RolloutCollector(env, seed, device, generator=coins.torch)
         for update in range(1, config.max_updates + 1):
             lr = config.lr * (1 - (update - 1) / config.max_updates) if config.anneal_lr else config.lr
             for group in optimizer.param_groups:
@@ -152,7 +169,7 @@ def train_ppo(config: PPOConfig, seed: int, variant: str = "clip") -> Iterator[d
             size = max(1, n // config.minibatches)
             clipfracs, approx_kls = [], []
             for _ in range(config.epochs):
-                order = torch.randperm(n, device=device)
+                order = torch.randperm(n, device=device, generator=shuffle.torch)
                 for i in range(0, n, size):
                     idx = order[i:i + size]
                     logp_all = model.actor(obs[idx])
@@ -187,8 +204,8 @@ def train_ppo(config: PPOConfig, seed: int, variant: str = "clip") -> Iterator[d
                 entropy = float(-(logp_all.exp() * logp_all).sum(-1).mean())
             if variant == "adaptive_kl":
                 beta = adapt_beta(beta, kl, config.kl_target)
-            shown = torch.randperm(n)[:300]
-            yield {
+            shown = torch.as_tensor(show.numpy.permutation(n)[:300], device=device)
+            changes = yield {
                 "update": update, "env_steps": rollouts.env_steps,
                 "time_s": time.perf_counter() - start,
                 "return_avg20": rollouts.return_avg20, "episodes": len(rollouts.recent),
@@ -197,10 +214,11 @@ def train_ppo(config: PPOConfig, seed: int, variant: str = "clip") -> Iterator[d
                 "value_loss": float(value_loss.item()),
                 "explained_variance": explained_variance(old_v, ret),
                 "beta": float(beta) if variant in ("adaptive_kl", "fixed_kl") else 0.0,
-                "lr": float(lr),
+                "lr": float(lr), "clip_eps": float(config.clip_eps),
                 "_ratios": ratio_all.cpu().numpy(),
                 "_points": {"ratio": ratio_all[shown].cpu().numpy(), "advantage": adv[shown].cpu().numpy()},
             }
+            config = apply_live(config, changes)
     finally:
         env.close()
 

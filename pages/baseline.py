@@ -123,10 +123,10 @@ def draw(run, records):
     left.plotly_chart(charts.variant_bands(
         records, "return_avg20", BASELINE_LABELS, title="Mean return of the last 20 episodes",
         ytitle="return (band: min–max over seeds)"), key="fig_returns")
-    right.plotly_chart(charts.variant_bands(
-        records, "grad_variance", BASELINE_LABELS, log=True,
-        title="Gradient variance (per-episode estimates, current policy)",
-        ytitle="trace of covariance (log)"), key="fig_variance")
+    right.plotly_chart(charts.variance_ratio_meter(
+        records, BASELINE_LABELS,
+        title="Gradient variance left by each baseline (same episodes, same policy)"),
+        key="fig_variance")
     st.plotly_chart(charts.seed_spread(
         {BASELINE_LABELS[v]: last["return_avg20"][i] for i, v in enumerate(last["variants"])},
         title="Where each seed is now", ytitle="mean return, last 20 episodes", height=280),

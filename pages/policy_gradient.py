@@ -8,6 +8,7 @@ from core.bandit import BanditConfig, default_rewards, sample_gradients, train_b
 from core.config import Knob
 from core.envs import record_episode
 from core.pg import ReinforceConfig, policy_from_state, train_reinforce
+from core.seeding import RunRandom
 from ui import charts
 from ui.lessons import lesson
 from ui.media import frames_to_gif
@@ -49,7 +50,8 @@ left.plotly_chart(charts.arm_paths(probs, paid, marker=t, title="π(a) over upda
                   key="fig_bandit_paths")
 right.plotly_chart(charts.gradient_cloud(trajectory["exact_grad"][t], cloud, used,
                                          title=f"Gradient at update {t}: exact vs "
-                                               f"{CLOUD_SIZE} batch estimates", seed=seed),
+                                               f"{CLOUD_SIZE} batch estimates", seed=seed,
+                                         reward_scale=float(np.abs(paid).max())),
                    key="fig_bandit_cloud")
 
 best = int(np.argmax(rewards))
@@ -102,9 +104,13 @@ if st.button("Replay one episode", key="pg_replay", icon=":material/movie:", dis
              help="Plays one episode with the policy as it is now (start a run first)."):
     run_config = st.session_state[RUN_KEY]["config"]
     policy = policy_from_state(run_config.env_id, run_config.hidden, latest["_policy"])
-    act = lambda obs: int(policy.act(torch.as_tensor(obs, dtype=torch.float32)).item())
+    coins = RunRandom(seed, stream="replay").cpu  # the replay's own coins, not the process's
+    act = lambda obs: int(policy.act(torch.as_tensor(obs, dtype=torch.float32), generator=coins).item())
     frames, total = record_episode(run_config.env_id, act, seed=seed)
-    st.session_state["pg_replay_gif"] = (frames_to_gif(frames), total, latest["update"])
-if "pg_replay_gif" in st.session_state:
-    gif, total, update = st.session_state["pg_replay_gif"]
+    st.session_state["pg_replay_gif"] = (run, frames_to_gif(frames), total, latest["update"])
+replay = st.session_state.get("pg_replay_gif")
+if replay is not None and replay[0] is not run:  # Reset, or a new run: its policy is gone
+    del st.session_state["pg_replay_gif"]
+elif replay is not None:
+    _, gif, total, update = replay
     st.image(gif, caption=f"Policy after update {update}: return {total:.0f}")

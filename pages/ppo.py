@@ -29,8 +29,8 @@ st.header("1 · The objective as a function of the ratio")
 lesson(PAGE, "surface")
 by_name = {k.name: k for k in knobs(PPOConfig)}
 values = {}
-cols = st.columns(4)
-for col, name in zip(cols, ("clip_eps", "kl_beta", "kl_target", "lr")):
+cols = st.columns(2)
+for col, name in zip(cols, ("clip_eps", "kl_beta")):  # the two knobs the surface draws
     values[name] = widget(by_name[name], f"ppo_{name}", col)
 show_url_messages()
 st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, values["clip_eps"], values["kl_beta"]),
@@ -40,9 +40,11 @@ st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, values["clip_eps"], v
 # ---- 2. the four variants, live ---------------------------------------------------------------------
 st.header("2 · Four ways to keep π near π_old, live")
 lesson(PAGE, "variants")
+st.caption(f"The run uses the clip ε = {values['clip_eps']:g} and the KL penalty β = "
+           f"{values['kl_beta']:g} set above the surface.")
 cols = st.columns(4)
-for i, name in enumerate(("env_id", "envs", "steps", "epochs", "minibatches", "hidden", "gamma",
-                          "max_updates")):
+for i, name in enumerate(("lr", "kl_target", "env_id", "envs", "steps", "epochs", "minibatches",
+                          "hidden", "gamma", "max_updates")):
     values[name] = widget(by_name[name], f"ppo_{name}", cols[i % 4])
 with st.expander("Implementation details (Huang et al.'s '37 details', the ones that teach)"):
     lesson(PAGE, "details")
@@ -67,20 +69,22 @@ def draw(run, records):
                                            title="Mean return of the last 20 episodes",
                                            ytitle="return"), key="fig_ppo_returns")
     right.plotly_chart(charts.variant_bands(records, "approx_kl", VARIANT_LABELS, x_key="env_steps",
-                                            title="approx_kl", ytitle="KL(π_old ‖ π), estimated"),
+                                            title="approx_kl", ytitle="KL(π_old ‖ π) per update, estimated"),
                        key="fig_ppo_kl")
     left, right = st.columns(2)
     left.plotly_chart(charts.variant_bands(records, "clipfrac", VARIANT_LABELS, x_key="env_steps",
                                            title="clipfrac", ytitle="fraction with |r − 1| > ε"),
                       key="fig_ppo_clipfrac")
     right.plotly_chart(charts.variant_bands(records, "entropy", VARIANT_LABELS, x_key="env_steps",
-                                            title="entropy", ytitle="nats"), key="fig_ppo_entropy")
+                                            title="entropy", ytitle="policy entropy (nats)"), key="fig_ppo_entropy")
     left, right = st.columns(2)
     left.plotly_chart(charts.variant_bands(records, "explained_variance", VARIANT_LABELS,
                                            x_key="env_steps", title="explained_variance",
-                                           ytitle="of the critic"), key="fig_ppo_ev")
+                                           ytitle="explained variance of V (1 = perfect)"),
+                      key="fig_ppo_ev")
     right.plotly_chart(charts.variant_bands(records, "value_loss", VARIANT_LABELS, x_key="env_steps",
-                                            title="value_loss", ytitle="MSE", log=True),
+                                            title="value_loss", ytitle="critic's squared error (log)",
+                                            log=True),
                        key="fig_ppo_vloss")
     payloads = (run.latest or {}).get("_first_seed", {})
     st.plotly_chart(charts.ratio_histograms({v: p["_ratios"] for v, p in payloads.items() if "_ratios" in p},

@@ -1,3 +1,6 @@
+import base64
+
+import numpy as np
 import pytest
 
 from core.pg import ReinforceConfig, train_reinforce
@@ -5,6 +8,13 @@ from core.runner import FAILED, PAUSED, RUNNING, Run
 from tests.pages.conftest import plotly_specs, wait_for_records
 
 PAGE = "pages/policy_gradient.py"
+
+
+def array(data) -> np.ndarray:
+    """A plotly spec's data array: a list, or numpy's typed-array encoding {dtype, bdata}."""
+    if isinstance(data, dict):
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).astype(float)
+    return np.asarray(data, dtype=float).ravel()
 
 
 def test_page_renders_bandit_charts_and_controls(app):
@@ -140,3 +150,38 @@ def test_replay_plays_the_current_policy(app):
 def test_lesson_switches_language(app):
     at = app(PAGE, lang="zh")
     assert "多臂老虎机" in " ".join(m.value for m in at.markdown)
+
+
+def test_legend_tells_shifted_rewards_apart(app):
+    """Issue 10 item 7: with a shift of 15 the arms paid 15.5, 16 and 16.5 all read "r=16"."""
+    at = app(PAGE, bandit_all_positive="true", bandit_shift="15")
+    names = [trace["name"] for trace in plotly_specs(at)[0]["data"]]
+    assert names == ["arm 1 (r=15)", "arm 2 (r=15.5)", "arm 3 (r=16)", "arm 4 (r=16.5)"]
+
+
+def test_a_collapsed_policy_draws_a_zero_gradient_not_float_noise(app):
+    """Issue 10 item 7: a policy collapsed onto one arm has a gradient of ~1e-17: drawn as
+    zero on an axis the size of the rewards, not as a cloud labelled x10^-17."""
+    at = app(PAGE, bandit_all_positive="true", bandit_shift="15", bandit_lr="5")
+    cloud = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("Gradient at"))
+    values = np.concatenate([array(t["y"]) for t in cloud["data"]])
+    scale = 16.5
+    assert np.all((values == 0) | (np.abs(values) > 1e-9 * scale))
+    assert np.abs(values).max() < 1e-6  # the setting does collapse the policy (the test's premise)
+    lo, hi = cloud["layout"]["yaxis"]["range"]
+    assert hi - lo >= 0.02 * scale and lo < 0 < hi
+
+
+def test_reset_clears_the_replay(app):
+    """Issue 10 item 7: the replay of the old run's policy stayed after Reset."""
+    at = app(PAGE, pg_episodes="2")
+    at.button(key="pg_run_start").click().run()
+    wait_for_records(at.session_state["pg_run"]["run"])
+    at.run()
+    at.button(key="pg_replay").click().run()
+    assert at.image
+    at.button(key="pg_run_stop").click().run()
+    at.session_state["pg_run"]["run"].join(10)
+    at.button(key="pg_run_reset").click().run()
+    assert not at.exception
+    assert not at.image and "pg_replay_gif" not in at.session_state

@@ -47,3 +47,40 @@ def test_bad_url_values(app, query):
     at = app(PAGE, **query)
     assert not at.exception
     assert any(f"{next(iter(query))}=" in w.value for w in at.warning)
+
+
+def _walk(node, out):
+    for child in getattr(node, "children", {}).values():
+        out.append(child)
+        _walk(child, out)
+    return out
+
+
+def test_only_the_surface_knobs_sit_by_the_surface(app):
+    """Issue 10 item 7: the run's learning rate and KL target sat above the surface chart
+    they do not change; now the surface has its own two knobs (ε, β) and the run's are below."""
+    at = app(PAGE)
+    order = [e.proto.id.rsplit("-", 1)[-1] if e.type == "plotly_chart" else getattr(e, "key", None)
+             for e in _walk(at.main, [])]
+    surface = order.index("fig_ppo_surface")
+    assert {k for k in order[:surface] if k} == {"ppo_clip_eps", "ppo_kl_beta"}
+    assert {"ppo_lr", "ppo_kl_target"} <= set(order[surface:])
+
+
+def test_live_charts_title_every_axis_and_label_log_ticks(app):
+    """Issue 10 item 7: an axis titled only "of the critic", and value_loss ticks "5 2 10 5 2 1"."""
+    at = app(PAGE, ppo_seeds="1", ppo_envs="2", ppo_steps="16", ppo_epochs="2")
+    at.button(key="ppo_run_start").click().run()
+    wait_for_records(at.session_state["ppo_run"]["run"], 3)
+    at.run()
+    specs = {s["layout"]["title"]["text"]: s for s in plotly_specs(at)}
+    assert "explained variance" in specs["explained_variance"]["layout"]["yaxis"]["title"]["text"]
+    yaxis = specs["value_loss"]["layout"]["yaxis"]
+    assert yaxis["type"] == "log"
+    values = [float(t) for t in yaxis["ticktext"]]  # every label a number, the tick's own value
+    assert values == pytest.approx(yaxis["tickvals"], rel=1e-9)
+    assert values == sorted(values) and len(values) >= 2
+    for title, spec in specs.items():
+        for axis, layout in spec["layout"].items():
+            if axis.startswith(("xaxis", "yaxis")):
+                assert (layout.get("title") or {}).get("text"), (title, axis)

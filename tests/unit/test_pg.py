@@ -57,13 +57,59 @@ def test_records_are_well_formed(env_id, reward_to_go):
         assert set(r["_policy"]) and r["env_steps"] > 0
 
 
-def test_learning_rate_is_read_live():
-    config = ReinforceConfig(max_updates=3, episodes=2)
-    lrs = []
-    for record in train_reinforce(config, 0):
-        lrs.append(record["lr"])
-        config.lr = 0.05
-    assert lrs == [0.01, 0.05, 0.05]
+def _numbers(record):
+    return {k: v for k, v in record.items() if not k.startswith("_") and k != "time_s"}
+
+
+@pytest.mark.parametrize("baseline", ["none", "batch_mean", "value"])
+def test_same_seed_same_records_interleaved_and_after_a_global_reseed(baseline):
+    """Convention 1 (issue item 8): the trainer draws from its own generators only."""
+    config = ReinforceConfig(max_updates=3, episodes=2, baseline=baseline, measure_variance=True)
+    alone = [_numbers(r) for r in train_reinforce(config, 1)]
+    mine, other = train_reinforce(config, 1), train_reinforce(config, 2)
+    interleaved = []
+    for _ in range(3):
+        next(other)
+        interleaved.append(_numbers(next(mine)))
+        torch.manual_seed(123)  # a neighbour reseeding the global generators
+        np.random.seed(123)
+        torch.rand(100)
+    assert interleaved == alone
+
+
+def test_learning_rates_are_live_through_send():
+    """Convention 2 (issue item 9): a change sent to the trainer lands at the next update and
+    shows in the records; the config object the caller holds is never mutated."""
+    config = ReinforceConfig(max_updates=3, episodes=2, baseline="value")
+    trainer = train_reinforce(config, 0)
+    first = next(trainer)
+    second = trainer.send({"lr": 0.05, "critic_lr": 0.003})
+    third = trainer.send(None)
+    assert [r["lr"] for r in (first, second, third)] == [0.01, 0.05, 0.05]
+    assert [r["critic_lr"] for r in (first, second, third)] == [0.03, 0.003, 0.003]
+    assert config.lr == 0.01 and config.critic_lr == 0.03
+    trainer = train_reinforce(config, 0)
+    next(trainer)
+    with pytest.raises(ValueError):
+        trainer.send({"episodes": 4})  # not a live knob: refused, never silently ignored
+
+
+def test_variance_meter_compares_baselines_on_the_same_batch():
+    """Issue item 4: each variant's variance is matched with the no-baseline variance of the
+    same episodes under the same policy; their ratio is what the meter draws."""
+    for baseline in ("none", "batch_mean", "value"):
+        config = ReinforceConfig(max_updates=2, episodes=4, baseline=baseline, measure_variance=True)
+        for r in train_reinforce(config, 0):
+            assert r["variance_ratio"] == pytest.approx(r["grad_variance"] / r["grad_variance_none"])
+            if baseline == "none":
+                assert r["variance_ratio"] == 1.0
+    # the same seed starts every variant from the same policy and the same first episodes:
+    # the no-baseline variance of update 1 is the same number whatever the variant
+    firsts = {b: next(train_reinforce(ReinforceConfig(episodes=4, baseline=b, measure_variance=True), 0))
+              for b in ("none", "batch_mean", "value")}
+    nones = {b: r["grad_variance_none"] for b, r in firsts.items()}
+    assert nones["batch_mean"] == pytest.approx(nones["none"]) and nones["value"] == pytest.approx(nones["none"])
+    assert firsts["batch_mean"]["variance_ratio"] < 1
 
 
 def test_reinforce_solves_cartpole():
@@ -109,3 +155,20 @@ def test_per_episode_gradient_variance_matches_a_manual_computation():
         rows.append(torch.cat([g.flatten() for g in grads]))
     a, b = rows
     assert got == pytest.approx(float(((a - b) ** 2).sum() / 2), rel=1e-5)
+
+
+def test_initial_weights_come_from_the_runs_generator_not_the_global_one():
+    """A neighbour reseeding torch's global generator mid-construction changed the weights
+    even inside seeded_init (measured: PPO's records differed beside such a thread)."""
+    from core.nets import init_linear_layers, mlp
+
+    def build(global_seed):
+        torch.manual_seed(global_seed)
+        return init_linear_layers(mlp([4, 8, 2]), torch.Generator().manual_seed(7))
+
+    a, b = build(1), build(2)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.equal(pa, pb)
+    first = a[0]
+    bound = 1 / np.sqrt(4)  # PyTorch's default: weights and biases within 1/sqrt(fan_in)
+    assert first.weight.abs().max() <= bound and first.bias.abs().max() <= bound

@@ -82,6 +82,44 @@ def test_same_seed_same_curve():
     assert curve() == curve()
 
 
+def _numbers(record):
+    out = {k: v for k, v in record.items() if not k.startswith("_") and k != "time_s"}
+    out["points"] = record["_points"]["ratio"].tolist()  # the `shown` subset is the run's own too
+    return out
+
+
+@pytest.mark.parametrize("variant", ["clip", "none"])
+def test_same_seed_same_records_interleaved_and_after_a_global_reseed(variant):
+    """Convention 1 (issue item 8): coins, minibatch order and the points shown all come from
+    the run's own generators."""
+    config = PPOConfig(max_updates=3, envs=2, steps=16, epochs=2)
+    alone = [_numbers(r) for r in train_ppo(config, 1, variant)]
+    mine, other = train_ppo(config, 1, variant), train_ppo(config, 2, variant)
+    interleaved = []
+    for _ in range(3):
+        next(other)
+        interleaved.append(_numbers(next(mine)))
+        torch.manual_seed(123)
+        np.random.seed(123)
+        torch.randperm(50)
+    assert interleaved == alone
+    assert [_numbers(r) for r in train_ppo(config, 2, variant)] != alone
+
+
+def test_live_knobs_arrive_through_send():
+    """Convention 2 (issue item 9): lr and clip ε sent mid-run land at the next update."""
+    config = PPOConfig(max_updates=3, envs=2, steps=16, epochs=1)
+    before = (config.lr, config.clip_eps)
+    trainer = train_ppo(config, 0)
+    first = next(trainer)
+    second = trainer.send({"lr": 0.001, "clip_eps": 0.3})
+    assert (first["lr"], first["clip_eps"]) == before
+    assert (second["lr"], second["clip_eps"]) == (0.001, 0.3)
+    assert (config.lr, config.clip_eps) == before  # the caller's config is never mutated
+    with pytest.raises(ValueError):
+        trainer.send({"epochs": 3})
+
+
 def test_ppo_clip_solves_cartpole_within_100k_steps():
     """Seed 1, defaults: a 20-episode mean of at least 475 within 100,000 environment steps
     (the benchmark reports the time and the median over seeds; this checks learning)."""
