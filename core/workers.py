@@ -1,0 +1,370 @@
+"""Runs in worker processes: training never shares the web server's GIL.
+
+A page that trains in a thread of the Streamlit server competes with the server itself: every
+poll rebuilds figures under the same GIL, and a run watched in the browser trains several times
+slower than the same run headless. Here a run executes in one of a few worker processes,
+started once per server (torch and the trainers imported up front, not per run), and the page
+keeps a `ProcessRun`: the same contract as `core.runner.Run` (start, pause, resume, stop,
+heartbeat, bounded record log, NaN and exceptions as messages, live knobs) over a pipe.
+
+- The pool has `RLHF_PLAYGROUND_WORKERS` processes (default: the machine's cores). A run that
+  finds every worker busy waits in a queue and knows its place in it (`queue_position`).
+- A worker that crashes or is killed ends its run with a message and is replaced; the server
+  lives on.
+- A run's trainer is described by a picklable callable (`functools.partial` of a module-level
+  function, say): it is built in the worker, so its randomness lives in that process.
+
+Protocol, one duplex pipe per worker (the server thread that owns a worker is the only one
+that talks to it):
+    server -> worker: ("run", make_iterator) | ("pause",) | ("resume",) | ("stop",)
+                      | ("live", changes) | ("quit",)
+    worker -> server: ("ready",) | ("record", record, changes_applied_before_it | None)
+                      | ("end", status, message)
+"""
+from __future__ import annotations
+
+import collections
+import multiprocessing as mp
+import os
+import threading
+import time
+from typing import Callable, Iterator
+
+from core.runner import ACTIVE, FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, first_non_finite
+
+POOL_SIZE = int(os.environ.get("RLHF_PLAYGROUND_WORKERS", "0")) or (os.cpu_count() or 1)
+
+
+# ---- the worker process -------------------------------------------------------------------
+def _worker_main(conn) -> None:
+    """A worker's whole life: warm the imports once, then serve one run after another."""
+    import torch
+
+    import core.actor_critic  # noqa: F401  (warm: the first run should not pay for imports)
+    import core.offpolicy  # noqa: F401
+    import core.pg  # noqa: F401
+    import core.ppo  # noqa: F401
+
+    torch.set_num_threads(1)
+    conn.send(("ready",))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "quit":
+            return
+        if message[0] == "run":
+            _serve_run(conn, message[1])
+        # anything else is a control meant for a run that has already ended: ignored
+
+
+def _serve_run(conn, make_iterator) -> None:
+    """Drive one trainer: a record out after each update, controls in between updates."""
+    pending: dict = {}
+    paused = False
+    iterator = None
+    try:
+        iterator = make_iterator()
+        send = getattr(iterator, "send", None)
+        record, applied = next(iterator), None
+        while True:
+            conn.send(("record", record, applied))
+            if first_non_finite(record) is not None:
+                conn.send(("end", FAILED, ""))  # the server words the message
+                return
+            while True:  # controls: all that arrived, then wait while paused
+                while conn.poll():
+                    kind, *args = conn.recv()
+                    if kind == "stop":
+                        conn.send(("end", STOPPED, ""))
+                        return
+                    if kind == "pause":
+                        paused = True
+                    elif kind == "resume":
+                        paused = False
+                    elif kind == "live":
+                        pending.update(args[0])
+                if not paused:
+                    break
+                conn.poll(None)
+            applied = pending if (pending and send is not None) else None
+            try:
+                record = send(pending) if send is not None else next(iterator)
+            except StopIteration:
+                conn.send(("end", FINISHED, ""))
+                return
+            if applied is not None:
+                pending = {}
+    except StopIteration:
+        conn.send(("end", FINISHED, ""))
+    except Exception as exc:
+        conn.send(("end", FAILED, f"The run failed: {type(exc).__name__}: {exc}"))
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                pass
+
+
+# ---- the server side ------------------------------------------------------------------------
+class ProcessRun(Run):
+    """A `Run` whose trainer executes in a worker process of a `WorkerPool`."""
+
+    def __init__(self, make_iterator: Callable[[], Iterator[dict]], *, pool: "WorkerPool | None" = None,
+                 **kwargs):
+        kwargs.pop("slots", None)
+        super().__init__(make_iterator, **kwargs)
+        self._pool = pool
+        self._controls: collections.deque = collections.deque()  # to the worker, in order
+        self._ended = threading.Event()
+        self._started_flag = False
+
+    # control, from the UI thread: queued for the server thread that owns the worker
+    def start(self) -> None:
+        if self._started_flag:
+            raise RuntimeError("a Run starts once; make a new Run to train again")
+        self._started_flag = True
+        self._last_poll = time.monotonic()
+        self.status = WAITING
+        from core import runner
+        runner._started.add(self)
+        (self._pool or default_pool()).submit(self)
+
+    def pause(self) -> None:
+        if self.status in (WAITING, RUNNING):
+            self.status = PAUSED
+            self._clock_stop()
+            self._controls.append(("pause",))
+
+    def resume(self) -> None:
+        if self.status == PAUSED:
+            self._last_poll = time.monotonic()
+            self.status = RUNNING
+            self._clock_start()
+            self._controls.append(("resume",))
+
+    def stop(self, message: str = "Stopped.") -> None:
+        if self.status in ACTIVE or self.status == "idle":
+            self.message = message
+        self._stop.set()
+        if self._pool is not None and self._pool.cancel(self):
+            self._finish(STOPPED, "")  # it was still queued: it ends there, no worker needed
+        else:
+            self._controls.append(("stop",))
+
+    def set_live(self, changes: dict) -> None:
+        if changes:
+            self._controls.append(("live", dict(changes)))
+
+    def join(self, timeout: float | None = None) -> bool:
+        if not self._started_flag:
+            return True
+        return self._ended.wait(timeout)
+
+    @property
+    def queue_position(self) -> int | None:
+        """1 for the next run to get a worker; None once it has one (or has ended)."""
+        return self._pool.position(self) if self._pool is not None and self.status in (WAITING, PAUSED) else None
+
+    # the pool's server thread calls these
+    def _finish(self, status: str, message: str) -> None:
+        if self._since is not None:
+            self._clock_stop()
+        if self.status in ACTIVE:
+            self.status = status
+        if message:
+            self.message = message
+        elif status == FINISHED:
+            self.message = self.message or "Finished."
+        self._ended.set()
+
+    def _receive(self, record: dict, applied: dict | None) -> None:
+        self._append(record)
+        if applied:
+            with self._lock:
+                self._marks.append({"index": self._seen - 1, "changes": applied,
+                                    "record": {k: v for k, v in record.items() if not k.startswith("_")}})
+        bad = first_non_finite(record)
+        if bad is not None:
+            self.status = FAILED
+            self.message = (f"The run diverged: `{bad}` became non-finite at record "
+                            f"{self._seen}. Try a smaller learning rate, then Reset.")
+
+    def _heartbeat_expired(self) -> bool:
+        if time.monotonic() - self._last_poll > self._heartbeat_s:
+            self.message = (f"Stopped: nobody watched this run for {self._heartbeat_s:.0f} s "
+                            "(was the tab closed?).")
+            return True
+        return False
+
+
+class WorkerPool:
+    """`size` worker processes and the queue of runs waiting for one. Each worker is owned by
+    one server thread that hands it runs and relays their records and controls."""
+
+    def __init__(self, size: int = POOL_SIZE):
+        self.size = max(1, size)
+        self._ctx = mp.get_context("spawn")  # a clean interpreter: no forked locks or threads
+        self._queue: collections.deque[ProcessRun] = collections.deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self.restarts = 0
+        self._processes: list = [None] * self.size
+        self._threads = [threading.Thread(target=self._serve, args=(i,), name=f"worker-{i}", daemon=True)
+                         for i in range(self.size)]
+        for thread in self._threads:
+            thread.start()
+
+    # ---- public
+    def submit(self, run: ProcessRun) -> None:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the worker pool is shut down")
+            run._pool = self
+            self._queue.append(run)
+            self._cond.notify()
+
+    def position(self, run: ProcessRun) -> int | None:
+        with self._cond:
+            try:
+                return self._queue.index(run) + 1
+            except ValueError:
+                return None
+
+    def cancel(self, run: ProcessRun) -> bool:
+        """Take `run` out of the queue; False if it was not there (it has a worker)."""
+        with self._cond:
+            try:
+                self._queue.remove(run)
+                return True
+            except ValueError:
+                return False
+
+    def pids(self) -> list[int | None]:
+        return [p.pid if p is not None and p.is_alive() else None for p in self._processes]
+
+    def shutdown(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(10)
+
+    # ---- one server thread per worker
+    def _spawn(self, i: int):
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=_worker_main, args=(child,), name=f"rlhf-worker-{i}",
+                                    daemon=True)
+        process.start()
+        child.close()
+        self._processes[i] = process
+        return process, parent
+
+    def _next_run(self) -> ProcessRun | None:
+        """The oldest queued run still waiting (a run stopped in the queue ends there)."""
+        with self._cond:
+            while not self._closed:
+                while self._queue:
+                    run = self._queue.popleft()
+                    if run._stop.is_set() or run._heartbeat_expired():
+                        run._finish(STOPPED, "")
+                        continue
+                    return run
+                self._cond.wait(0.2)
+                for run in list(self._queue):  # the heartbeat of runs waiting in the queue
+                    if run._stop.is_set() or run._heartbeat_expired():
+                        self._queue.remove(run)
+                        run._finish(STOPPED, "")
+            return None
+
+    def _serve(self, i: int) -> None:
+        process, conn = self._spawn(i)
+        while True:
+            run = self._next_run()
+            if run is None:
+                _quit(process, conn)
+                return
+            try:
+                process, conn = self._drive(i, process, conn, run)
+            except Exception as exc:  # never let a server thread die: the pool would shrink
+                run._finish(FAILED, f"The run failed in the server: {type(exc).__name__}: {exc}")
+
+    def _drive(self, i: int, process, conn, run: ProcessRun):
+        """Hand `run` to worker i and relay until the run ends; returns the (maybe new) worker."""
+        if not process.is_alive():  # died while idle: a fresh one, and nobody's run lost
+            conn.close()
+            self.restarts += 1
+            process, conn = self._spawn(i)
+        try:
+            conn.send(("run", run._make_iterator))
+        except Exception as exc:  # an unpicklable trainer description
+            run._finish(FAILED, f"The run could not be sent to a worker: {type(exc).__name__}: {exc}")
+            return process, conn
+        if run.status == WAITING:
+            run.status = RUNNING
+            run._clock_start()
+        elif run.status == PAUSED:  # paused while it waited: the worker starts paused
+            conn.send(("pause",))
+        stopping = False
+        while True:
+            while run._controls:
+                control = run._controls.popleft()
+                stopping = stopping or control[0] == "stop"
+                conn.send(control)
+            if not stopping and run._heartbeat_expired():
+                conn.send(("stop",))
+                stopping = True
+            try:
+                if not conn.poll(0.05):
+                    if not process.is_alive():
+                        raise EOFError
+                    continue
+                message = conn.recv()
+            except (EOFError, OSError, ConnectionError):
+                return self._replace(i, process, conn, run)
+            if message[0] == "record":
+                run._receive(message[1], message[2])
+                if run.status == FAILED and not stopping:
+                    conn.send(("stop",))
+                    stopping = True
+            elif message[0] == "ready":
+                continue
+            elif message[0] == "end":
+                status = FAILED if run.status == FAILED else message[1]
+                run._finish(status, "" if run.status == FAILED else message[2])
+                return process, conn
+
+    def _replace(self, i: int, process, conn, run: ProcessRun):
+        process.join(1)
+        code = process.exitcode
+        run._finish(FAILED, f"The worker process training this run died (exit code {code}); "
+                            "a fresh one has taken its place. Press Reset, then Start to train again.")
+        conn.close()
+        self.restarts += 1
+        return self._spawn(i)
+
+
+def _quit(process, conn) -> None:
+    try:
+        conn.send(("quit",))
+    except Exception:
+        pass
+    process.join(5)
+    if process.is_alive():
+        process.terminate()
+
+
+_default: WorkerPool | None = None
+_default_lock = threading.Lock()
+
+
+def default_pool() -> WorkerPool:
+    """The server's pool, started on first use (app.py warms it at the first visit)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = WorkerPool()
+        return _default

@@ -1,0 +1,161 @@
+"""Runs in worker processes: the same contract as a thread run, across a process boundary,
+and a server that outlives its workers."""
+import functools
+import itertools
+import os
+import signal
+import time
+
+import pytest
+
+from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING
+from core.workers import ProcessRun, WorkerPool
+
+
+# ---- trainers, module-level so a worker can unpickle them -------------------------------
+def counting(n: int = 10**9, delay: float = 0.002):
+    from core.config import apply_live
+    from core.ppo import PPOConfig
+
+    config = PPOConfig()
+    for i in range(n):
+        time.sleep(delay)
+        changes = yield {"step": i, "lr": config.lr, "pid": os.getpid()}
+        config = apply_live(config, changes)
+
+
+def crashing(after: int = 3):
+    for i in itertools.count():
+        if i == after:
+            os._exit(7)  # a segfault, an OOM kill: the process is simply gone
+        yield {"step": i}
+
+
+def raising():
+    yield {"step": 0}
+    raise ValueError("the trainer broke")
+
+
+def diverging():
+    yield {"step": 0, "loss": 1.0}
+    yield {"step": 1, "loss": float("nan")}
+    yield {"step": 2, "loss": 1.0}
+
+
+def seeded(seed: int, n: int = 5):
+    from core.ppo import PPOConfig, train_ppo
+
+    for record in train_ppo(PPOConfig(envs=2, steps=16, epochs=1, max_updates=n), seed):
+        yield {k: v for k, v in record.items() if not k.startswith("_") and k != "time_s"}
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = WorkerPool(2)
+    yield pool
+    pool.shutdown()
+
+
+def wait_until(predicate, run=None, timeout=60.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if run is not None:
+            run.poll()
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def started(pool, make, **kwargs) -> ProcessRun:
+    run = ProcessRun(make, pool=pool, **kwargs)
+    run.start()
+    return run
+
+
+def test_a_finite_trainer_finishes_with_all_its_records(pool):
+    run = started(pool, functools.partial(counting, 10))
+    assert run.join(60) and run.status == FINISHED and run.message == "Finished."
+    assert [r["step"] for r in run.poll()] == list(range(10))
+    assert run.poll()[0]["pid"] != os.getpid()  # it trained in another process
+
+
+def test_pause_resume_stop_and_live_knobs_cross_the_process_boundary(pool):
+    run = started(pool, counting)
+    assert wait_until(lambda: run.n_seen > 3, run)
+    run.pause()
+    assert run.status == PAUSED
+    time.sleep(0.3)
+    held = run.n_seen
+    time.sleep(0.3)
+    assert run.n_seen == held
+    run.set_live({"lr": 0.003})
+    run.resume()
+    assert run.status == RUNNING
+    assert wait_until(lambda: run.latest["lr"] == 0.003, run)
+    [mark] = run.marks
+    assert mark["changes"] == {"lr": 0.003} and mark["record"]["lr"] == 0.003
+    run.stop()
+    assert run.join(10) and run.status == STOPPED and run.message == "Stopped."
+
+
+def test_a_crashing_worker_ends_its_run_with_a_message_and_is_replaced(pool):
+    before = pool.restarts
+    run = started(pool, crashing)
+    assert run.join(60) and run.status == FAILED
+    assert "died" in run.message and "exit code 7" in run.message
+    assert pool.restarts == before + 1
+    after = started(pool, functools.partial(counting, 3))  # the pool still serves
+    assert after.join(60) and after.status == FINISHED
+
+
+def test_a_killed_worker_ends_its_run_and_is_replaced(pool):
+    run = started(pool, counting)
+    assert wait_until(lambda: run.n_seen > 2, run)
+    os.kill(run.latest["pid"], signal.SIGKILL)
+    assert run.join(30) and run.status == FAILED and "died" in run.message
+    again = started(pool, functools.partial(counting, 3))
+    assert again.join(60) and again.status == FINISHED
+
+
+def test_exceptions_and_nan_become_messages(pool):
+    broken = started(pool, raising)
+    assert broken.join(60) and broken.status == FAILED
+    assert "ValueError: the trainer broke" in broken.message
+    nan = started(pool, diverging)
+    assert nan.join(60) and nan.status == FAILED and "`loss` became non-finite" in nan.message
+    assert [r["step"] for r in nan.poll()] == [0, 1]
+
+
+def test_an_unpicklable_trainer_fails_with_a_message(pool):
+    run = started(pool, lambda: counting(3))
+    assert run.join(30) and run.status == FAILED and "could not be sent" in run.message
+
+
+def test_runs_queue_for_a_busy_pool_and_know_their_place(pool):
+    busy = [started(pool, counting) for _ in range(pool.size)]
+    assert all(wait_until(lambda r=r: r.n_seen > 0, r) for r in busy)
+    first, second = started(pool, counting), started(pool, counting)
+    assert first.status == WAITING and first.queue_position == 1 and second.queue_position == 2
+    busy[0].stop()
+    assert wait_until(lambda: first.n_seen > 0, first)
+    assert first.queue_position is None and second.queue_position == 1
+    second.stop()  # stopped while queued: it ends there, without a worker
+    assert second.join(10) and second.status == STOPPED and second.n_seen == 0
+    for run in (*busy, first):
+        run.stop()
+        assert run.join(10)
+
+
+def test_a_run_nobody_watches_stops_itself(pool):
+    run = started(pool, counting, heartbeat_s=0.5)
+    assert run.join(30) and run.status == STOPPED and "nobody watched" in run.message
+
+
+def test_a_seed_gives_the_same_records_alone_and_beside_other_runs(pool):
+    alone = started(pool, functools.partial(seeded, 1))
+    assert alone.join(120) and alone.status == FINISHED
+    beside = [started(pool, functools.partial(seeded, s)) for s in (1, 2, 3)]
+    assert all(r.join(120) for r in beside)
+    assert beside[0].poll() == alone.poll()
+    assert beside[1].poll() != alone.poll()
