@@ -81,16 +81,27 @@ def draw(run, records):
     for col, (k, variant) in zip(cols, enumerate(last["variants"])):
         col.metric(VARIANT_LABELS[variant], f"{last['return_avg20'][k].mean():.0f}",
                    f"{last['env_steps'][k].mean():,.0f} steps", delta_color="off")
+    # REINFORCE spends 8 whole episodes per update, the actor-critics 8 x 32 steps: show the
+    # samples every variant has reached, where they can be compared (double-click: all of it)
+    shared = min(float(last["env_steps"][k].mean()) for k in range(len(last["variants"])))
     left, right = st.columns(2)
     marks = run.marks
-    left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+    returns = charts.mark_knob_changes(charts.variant_bands(
         records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
         title="Mean return of the last 20 episodes", ytitle="return (band: min–max over seeds)"),
-        marks, "env_steps"), key="fig_ac_returns")
-    right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+        marks, "env_steps")
+    ev = charts.mark_knob_changes(charts.variant_bands(
         records, "explained_variance", VARIANT_LABELS, x_key="env_steps",
         title="Explained variance of the critic", ytitle="1 − Var(target − V) / Var(target)"),
-        marks, "env_steps"), key="fig_ac_ev")
+        marks, "env_steps")
+    returns.update_xaxes(range=[0, shared])
+    ev.update_xaxes(range=[0, shared])
+    ev.update_yaxes(range=[-1, 1.05])  # 1: perfect, 0: no better than a constant
+    left.plotly_chart(returns, key="fig_ac_returns")
+    right.plotly_chart(ev, key="fig_ac_ev")
+    st.caption(f"Both charts end at {shared:,.0f} environment steps, where every variant has "
+               "data (REINFORCE spends whole episodes per update and runs further): double-click "
+               "a chart to see all of it. Explained variance below −1 is off the chart.")
     latest = run.latest
     grid = latest["_first_seed"]["gae"].get("_value_slice") if latest else None
     if grid:

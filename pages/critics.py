@@ -84,4 +84,4 @@ def draw_sweep(run, records):
                f"(RMS {best['best_rms']:.3f}).")
 
 
-live_panel(SWEEP_KEY, draw_sweep, "Press **Start** to sweep n = 1, 2, 4, … (about a second).")
+live_panel(SWEEP_KEY, draw_sweep, "Press **Start** to sweep n = 1, 2, 4, … (a few seconds).")

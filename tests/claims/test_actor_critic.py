@@ -13,8 +13,8 @@ Section 1, GAE(λ) on the seven-state chain (defaults: critic bias 0.3, no noise
 Section 2, REINFORCE against actor-critic on CartPole (one seed, 100 updates):
 6. "The x-axis is environment steps"; REINFORCE uses "the same actor learning rate".
 7. "Explained variance ... climbs within a few dozen updates" (the GAE critic's).
-8. The heatmap: "V is highest near the upright pole and lower towards the edges", drawn as
-   labelled contours whose colours span a real range of values.
+8. The heatmap: "V is highest near the upright, still pole and lower towards the edges", drawn
+   as labelled contours whose colours span a real range of values.
 9. "Watch the TD(0) critic: its explained variance climbs like the others' ... while its actor
    learns slowest."
 """
