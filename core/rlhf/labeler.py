@@ -51,10 +51,20 @@ def pairs_to_json(pairs: list[dict]) -> str:
 
 
 def pairs_from_json(text: str | bytes, limit: int = 100_000) -> list[dict]:
-    """Parse exported labels; raise ValueError with a sentence a student can act on."""
+    """Parse exported labels; raise ValueError with a sentence a student can act on, whatever
+    the file holds (empty, not UTF-8, not JSON, nested thousands deep, wrong types, too many)."""
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValueError("this is not a JSON file (it is not UTF-8 text).") from None
+    if not text.strip():
+        raise ValueError("the file is empty.")
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError:
+        raise ValueError("this JSON is nested too deeply to be a labels file.") from None
+    except ValueError as exc:  # JSONDecodeError, and numbers too long to read
         raise ValueError(f"this is not a JSON file ({exc}).") from None
     if not isinstance(data, dict) or data.get("format") != "rlhf-playground-labels":
         raise ValueError("this JSON is not a labels file exported from this page.")
@@ -65,12 +75,15 @@ def pairs_from_json(text: str | bytes, limit: int = 100_000) -> list[dict]:
         raise ValueError(f"the file has {len(pairs):,} pairs; at most {limit:,} are accepted.")
     out = []
     for i, p in enumerate(pairs):
+        preferred = p.get("preferred") if isinstance(p, dict) else None
+        # true/false are ints to Python (bool subclasses int): a label must be the number 0 or 1
         if not (isinstance(p, dict) and isinstance(p.get("prompt"), str)
                 and isinstance(p.get("a"), str) and isinstance(p.get("b"), str)
-                and p.get("preferred") in (0, 1)):
+                and type(preferred) is int and preferred in (0, 1)):
             raise ValueError(f"pair {i + 1} needs text fields prompt, a, b and preferred = 0 or 1.")
-        out.append({"prompt": p["prompt"], "a": p["a"], "b": p["b"], "preferred": p["preferred"],
-                    "source": str(p.get("source", "imported"))})
+        source = p.get("source")
+        out.append({"prompt": p["prompt"], "a": p["a"], "b": p["b"], "preferred": preferred,
+                    "source": source if isinstance(source, str) else "imported"})
     return out
 
 

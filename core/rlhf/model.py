@@ -103,12 +103,16 @@ def sample(model, tokenizer, prompts: list[str], sampling: Sampling, generator: 
 
 
 def decode(tokenizer, completion_ids: torch.Tensor) -> list[str]:
-    """Text of each completion, cut at the first end-of-text token."""
+    """Text of each completion, cut at the first end-of-text token.
+
+    Each row is decoded whole (so a character split over several tokens comes out whole).
+    A byte-level model can still sample a lone byte that is no UTF-8 character, or stop in the
+    middle of one; those bytes are dropped rather than shown as "�"."""
     texts = []
     for row in completion_ids.tolist():
         if tokenizer.eos_token_id in row:
             row = row[:row.index(tokenizer.eos_token_id)]
-        texts.append(tokenizer.decode(row).strip())
+        texts.append(tokenizer.decode(row).replace("\ufffd", "").strip())
     return texts
 
 

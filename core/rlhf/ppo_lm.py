@@ -10,10 +10,21 @@ reference model:
 A value head on the policy's hidden states gives V per token; GAE over the tokens gives the
 advantages; the update is PPO's clipped objective (core.ppo.clipped_surrogate). beta is fixed,
 or adapted towards a KL target with PPO's rule.
+
+The value head reads the language model's features but does not train them (it sees them
+detached, and has its own step size). Measured on the shipped model with a shared trunk, the
+value loss at beta = 2 grew with the KL penalties in the returns (the return's variance grows
+like beta^2) from about 10 to over 10^4, its gradient on the language model reached 80-200
+against the policy loss's 1-4, and after the joint gradient clip nearly every step was the
+critic's: the model drifted from the reference (KL 3 -> 120 nats in four updates, gibberish
+running to the token limit), which raised the penalties and the value loss again. A strong
+leash then spent the most KL. With the critic off the policy's gradient, beta = 2 stays
+near 1.5 nats and beta = 0 spends the most.
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from dataclasses import dataclass
 from typing import Iterator
@@ -23,11 +34,12 @@ import torch
 from torch import nn
 
 from core.advantage import gae
-from core.config import knob
+from core.config import apply_live, knob
 from core.ppo import adapt_beta, clipped_surrogate
 from core.rlhf.labeler import gold_score
 from core.rlhf.model import Sampling, decode, sample
 from core.rlhf.reward import RewardModel, encode_texts
+from core.seeding import RunRandom, seeded_init
 
 
 @dataclass
@@ -48,12 +60,14 @@ class RLHFConfig:
     minibatches: int = 2
     gamma: float = 1.0
     lam: float = 0.95
-    value_coef: float = 0.5
+    value_lr: float = 1e-2  # the value head's own Adam step: a linear probe that must keep up
     device: str = "cpu"
 
 
 class PolicyWithValue(nn.Module):
-    """The language model plus a scalar value head on its last hidden layer."""
+    """The language model plus a scalar value head on its last hidden layer. The head reads
+    the hidden states detached: the value loss trains the head only, never the language model
+    (see the module's docstring for what a shared trunk did)."""
 
     def __init__(self, lm):
         super().__init__()
@@ -69,7 +83,7 @@ class PolicyWithValue(nn.Module):
         out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions,
                       output_hidden_states=True)
         logits = out.logits[:, -n_new - 1:-1]
-        hidden = out.hidden_states[-1][:, -n_new - 1:-1]
+        hidden = out.hidden_states[-1][:, -n_new - 1:-1].detach()
         return torch.log_softmax(logits.float(), -1), self.value_head(hidden).squeeze(-1)
 
 
@@ -90,6 +104,13 @@ def per_token_kl(logp_policy: torch.Tensor, logp_ref: torch.Tensor, mask: torch.
     return (logp_policy - logp_ref) * mask
 
 
+def exact_token_kl(logp_all: torch.Tensor, ref_all: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """KL(pi(.|prefix) || pi_ref(.|prefix)) summed over the whole vocabulary at each sampled
+    prefix: the same expectation as per_token_kl's sum, without the noise of the sampled token,
+    and never negative. This is the KL the charts show."""
+    return (logp_all.exp() * (logp_all - ref_all)).sum(-1) * mask
+
+
 def shaped_rewards(scores: torch.Tensor, kl: torch.Tensor, mask: torch.Tensor, beta: float) -> torch.Tensor:
     """-beta * KL on every token, plus the reward model's score on each completion's last token."""
     rewards = -beta * kl
@@ -98,24 +119,42 @@ def shaped_rewards(scores: torch.Tensor, kl: torch.Tensor, mask: torch.Tensor, b
     return rewards * mask
 
 
+def next_values(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """V(s_{t+1}) for each token, 0 after a completion's last token (it is terminal: nothing
+    after an end-of-text token, or the token limit, earns reward)."""
+    shifted = torch.cat([values[:, 1:], torch.zeros_like(values[:, :1])], 1)
+    alive = torch.cat([mask[:, 1:], torch.zeros_like(mask[:, :1])], 1)
+    return shifted * alive
+
+
+def watch_samples(lm, tokenizer, prompts: list[str], new_tokens: int, seed: int, device: str) -> list[str]:
+    """Completions of fixed prompts with fixed coins (the same every update and for the
+    pretrained model), so a change in the text is the policy's change, not the dice's."""
+    coins = RunRandom(seed, device, stream="watch").torch
+    return decode(tokenizer, sample(lm, tokenizer, prompts, Sampling(new_tokens=new_tokens), coins)[2])
+
+
 def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list[str],
                seed: int, watch: list[str] | None = None) -> Iterator[dict]:
     """One record per PPO update: RM reward (proxy), gold score, KL to the reference, entropy,
-    clipfrac, beta; the payload `_samples` holds completions for the `watch` prompts."""
-    torch.manual_seed(seed)
+    clipfrac, beta, lr; the payload `_samples` holds completions for the `watch` prompts.
+    Live knobs (beta, lr) arrive through the generator's send."""
     device = config.device
-    policy = PolicyWithValue(copy.deepcopy(lm)).to(device)
+    coins = RunRandom(seed, device)  # sampling completions
+    shuffle = RunRandom(seed, device, stream="minibatch")  # minibatch order
+    with seeded_init(seed):
+        policy = PolicyWithValue(copy.deepcopy(lm)).to(device)
     reference = copy.deepcopy(lm).to(device).eval()
     rm = rm.to(device).eval()
     for p in list(reference.parameters()) + list(rm.parameters()):
         p.requires_grad_(False)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
-    generator = torch.Generator(device=device).manual_seed(seed)
+    optimizer = torch.optim.Adam([{"params": policy.lm.parameters(), "lr": config.lr},
+                                  {"params": policy.value_head.parameters(), "lr": config.value_lr}])
     beta, start, T = config.beta, time.perf_counter(), config.new_tokens
     for update in range(1, config.max_updates + 1):
         batch_prompts = [prompts[(update * config.prompts + i) % len(prompts)] for i in range(config.prompts)]
         policy.eval()
-        ids, mask, tokens = sample(policy.lm, tokenizer, batch_prompts, Sampling(new_tokens=T), generator)
+        ids, mask, tokens = sample(policy.lm, tokenizer, batch_prompts, Sampling(new_tokens=T), coins.torch)
         full_ids, full_mask = torch.cat([ids, tokens], 1), torch.cat([mask, torch.ones_like(tokens)], 1)
         done = completion_mask(tokens, tokenizer.eos_token_id)
         texts = decode(tokenizer, tokens)
@@ -125,72 +164,78 @@ def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list
             logp_old = token_logprobs(logp_all, tokens)
             positions = (full_mask.cumsum(-1) - 1).clamp(min=0)
             ref_logits = reference(input_ids=full_ids, attention_mask=full_mask, position_ids=positions).logits
-            logp_ref = token_logprobs(torch.log_softmax(ref_logits[:, -T - 1:-1].float(), -1), tokens)
+            ref_all = torch.log_softmax(ref_logits[:, -T - 1:-1].float(), -1)
+            logp_ref = token_logprobs(ref_all, tokens)
             scores = rm(*encode_texts(tokenizer, full_texts, device))
             kl = per_token_kl(logp_old, logp_ref, done)
             rewards = shaped_rewards(scores, kl, done, beta)
-            next_values = torch.cat([values[:, 1:], torch.zeros_like(values[:, :1])], 1) * done
             ends = torch.zeros_like(done)
             ends[torch.arange(len(done)), (done.sum(-1).long() - 1).clamp(min=0)] = 1.0
-            advantages = gae(rewards.T, (values * done).T, next_values.T, ends.T, config.gamma, config.lam).T
+            advantages = gae(rewards.T, (values * done).T, next_values(values, done).T, ends.T,
+                             config.gamma, config.lam).T
             returns = advantages + values
             valid = done.bool()
             adv_norm = (advantages - advantages[valid].mean()) / (advantages[valid].std() + 1e-8)
+            entropy = float(-((logp_all.exp() * logp_all).sum(-1) * done).sum() / done.sum())
+            exact_kl = float(exact_token_kl(logp_all, ref_all, done).sum(-1).mean())
         policy.train()
-        clipfracs = []
-        for group in optimizer.param_groups:
-            group["lr"] = config.lr
+        optimizer.param_groups[0]["lr"] = config.lr  # live: the slider's value at every update
+        clipfracs, value_losses = [], []
         n = len(full_ids)
         for _ in range(config.epochs):
-            order = torch.randperm(n, device=device)
+            order = torch.randperm(n, device=device, generator=shuffle.torch)
             for chunk in order.chunk(config.minibatches):
                 logp_all, new_values = policy(full_ids[chunk], full_mask[chunk], T)
                 ratio = torch.exp(token_logprobs(logp_all, tokens[chunk]) - logp_old[chunk])
                 m = done[chunk]
                 policy_loss = -(clipped_surrogate(ratio, adv_norm[chunk], config.clip_eps) * m).sum() / m.sum()
                 value_loss = (((new_values - returns[chunk]) ** 2) * m).sum() / m.sum()
-                loss = policy_loss + config.value_coef * value_loss
                 optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+                (policy_loss + value_loss).backward()  # disjoint parameters: no weight needed
+                nn.utils.clip_grad_norm_(policy.lm.parameters(), 1.0)
                 optimizer.step()
                 clipfracs.append(float((((ratio - 1).abs() > config.clip_eps).float() * m).sum() / m.sum()))
-        with torch.no_grad():
-            entropy = float(-((logp_all.exp() * logp_all).sum(-1) * m).sum() / m.sum())
-        kl_per_completion = float(kl.sum(-1).mean())
-        if config.adaptive:
-            beta = adapt_beta(beta, kl_per_completion, config.kl_target)
-        else:
-            beta = config.beta
+                value_losses.append(float(value_loss.detach()))
         record = {
             "update": update, "time_s": time.perf_counter() - start,
             "rm_reward": float(scores.mean()), "gold": float(np.mean([gold_score(t) for t in full_texts])),
-            "kl": kl_per_completion, "entropy": entropy, "clipfrac": float(np.mean(clipfracs)),
-            "beta": float(beta), "value_loss": float(value_loss.item()),
+            "kl": exact_kl, "kl_sample": float(kl.sum(-1).mean()), "entropy": entropy,
+            "clipfrac": float(np.mean(clipfracs)), "beta": float(beta), "lr": float(config.lr),
+            "value_loss": float(np.mean(value_losses)), "length": float(done.sum(-1).mean()),
         }
         if watch:
             policy.eval()
-            watch_gen = torch.Generator(device=device).manual_seed(seed)
-            _, _, watched = sample(policy.lm, tokenizer, watch, Sampling(new_tokens=T), watch_gen)
-            record["_samples"] = decode(tokenizer, watched)
-        yield record
+            record["_samples"] = watch_samples(policy.lm, tokenizer, watch, T, seed, device)
+        changes = yield record
+        config = apply_live(config, changes)
+        if config.adaptive and not (changes and "beta" in changes):
+            beta = adapt_beta(beta, exact_kl, config.kl_target)
+        else:
+            beta = config.beta
 
 
-def one_token_kl_ppo(ref_logits: np.ndarray, rewards: np.ndarray, beta: float, updates: int = 300,
+def one_token_kl_ppo(ref_logits: np.ndarray, rewards: np.ndarray, beta: float, updates: int = 200,
                      batch: int = 256, epochs: int = 4, lr: float = 0.05, clip_eps: float = 0.2,
                      seed: int = 0) -> np.ndarray:
     """The same KL-penalised PPO on a one-token action space: reward r(a) - beta log(pi/pi_ref),
     a batch-mean baseline, the clipped objective. Returns the final policy; the optimum of
-    E_pi[r] - beta KL(pi || pi_ref) is pi*(a) proportional to pi_ref(a) exp(r(a) / beta)."""
-    torch.manual_seed(seed)
+    E_pi[r] - beta KL(pi || pi_ref) is pi*(a) proportional to pi_ref(a) exp(r(a) / beta).
+
+    The learning rate falls linearly to zero over the updates (CleanRL's anneal_lr). At a
+    constant rate Adam keeps taking steps of about lr near the optimum, so the policy jitters
+    around pi* (total variation 0.02-0.05 at lr 0.05, even with 16x the batch); annealed, it
+    settles on it. At pi* every action's penalised reward is the same, so the sampled
+    advantages vanish there and the last small steps need no luck."""
+    coins = RunRandom(seed).cpu
     ref = torch.log_softmax(torch.as_tensor(ref_logits, dtype=torch.float64), 0)
     r = torch.as_tensor(rewards, dtype=torch.float64)
     theta = ref.clone().requires_grad_(True)
     optimizer = torch.optim.Adam([theta], lr=lr)
-    for _ in range(updates):
+    for update in range(updates):
+        optimizer.param_groups[0]["lr"] = lr * (1 - update / updates)
         with torch.no_grad():
             logp_old = torch.log_softmax(theta, 0)
-            actions = torch.multinomial(logp_old.exp(), batch, replacement=True)
+            actions = torch.multinomial(logp_old.exp(), batch, replacement=True, generator=coins)
             total = r[actions] - beta * (logp_old[actions] - ref[actions])
             advantages = total - total.mean()
         for _ in range(epochs):
@@ -205,10 +250,36 @@ def one_token_kl_ppo(ref_logits: np.ndarray, rewards: np.ndarray, beta: float, u
 def frontier(config: RLHFConfig, betas: list[float], lm, tokenizer, rm, prompts: list[str],
              seed: int) -> Iterator[dict]:
     """The over-optimisation picture: a PPO run per beta (same seed), one record per update
-    tagged with its beta, so proxy (RM) and gold reward can be drawn against the KL spent."""
-    import dataclasses
-
+    tagged with its beta, so proxy (RM) and gold reward can be drawn against the KL spent.
+    A live change of the learning rate reaches the run in progress and the ones after it; beta
+    is the sweep's, so a change of it is ignored here."""
     for beta in betas:
-        run_config = dataclasses.replace(config, beta=beta, adaptive=False)
-        for record in train_rlhf(run_config, lm, tokenizer, rm, prompts, seed):
-            yield {**record, "beta": beta}
+        run = train_rlhf(dataclasses.replace(config, beta=beta, adaptive=False), lm, tokenizer,
+                         rm, prompts, seed)
+        changes = None
+        while True:
+            try:
+                record = run.send(changes) if changes is not None else next(run)
+            except StopIteration:
+                break
+            changes = yield {**record, "beta": beta}
+            changes = {k: v for k, v in (changes or {}).items() if k != "beta"} or None
+            config = apply_live(config, changes)
+
+
+def frontier_trails(records: list[dict], window: int = 5) -> dict[float, dict[str, np.ndarray]]:
+    """Per beta, the run's KL, proxy and gold reward as trailing means over `window` updates
+    (one point per update from the window-th on): one update's batch of 32 completions is
+    noisy, and a raw trail zigzags back and forth along the KL axis."""
+    trails = {}
+    for beta in sorted({r["beta"] for r in records}):
+        rows = sorted((r for r in records if r["beta"] == beta), key=lambda r: r["update"])
+        w = min(window, len(rows))
+        kernel = np.ones(w) / w
+
+        def mean(key):
+            return np.convolve([r[key] for r in rows], kernel, mode="valid")
+
+        trails[beta] = {"update": np.array([r["update"] for r in rows[w - 1:]]),
+                        "kl": mean("kl"), "proxy": mean("rm_reward"), "gold": mean("gold")}
+    return trails

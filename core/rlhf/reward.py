@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from core.config import knob
+from core.config import apply_live, knob
+from core.seeding import seeded_init
 
 
 class RewardModel(nn.Module):
@@ -81,26 +82,30 @@ def _chosen_rejected(pairs: list[dict]) -> tuple[list[str], list[str]]:
 
 
 def accuracy(rm: RewardModel, tokenizer, pairs: list[dict]) -> float:
+    """Share of pairs the model ranks as the labeler did; a tie counts as half (a coin flip
+    would get it right half the time), so a model that cannot tell scores 50 %, not 0."""
     if not pairs:
         return float("nan")
     chosen, rejected = _chosen_rejected(pairs)
-    return float(np.mean(score(rm, tokenizer, chosen) > score(rm, tokenizer, rejected)))
+    r_c, r_r = score(rm, tokenizer, chosen), score(rm, tokenizer, rejected)
+    return float(np.mean((r_c > r_r) + 0.5 * (r_c == r_r)))
 
 
 def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], seed: int) -> Iterator[dict]:
-    """One record per step: Bradley-Terry loss, and held-out accuracy after each epoch (and at
-    the start). The trained model travels as the payload `_rm`."""
+    """One record per step: Bradley-Terry loss, and held-out accuracy, measured at the end of
+    each epoch (NaN before the first measurement: nothing to draw yet, which is not 0 %). The
+    trained model travels as the payload `_rm`. The learning rate is live (send)."""
     if len(pairs) < 10:
         raise ValueError("at least 10 labelled pairs are needed to train a reward model.")
-    torch.manual_seed(seed)
     device = config.device
-    rm = RewardModel(lm).to(device)
+    with seeded_init(seed):
+        rm = RewardModel(lm).to(device)
     train, held = split(pairs, config.holdout, seed)
     chosen, rejected = _chosen_rejected(train)
     optimizer = torch.optim.Adam(rm.parameters(), lr=config.lr)
-    generator = np.random.default_rng(seed)
+    generator = np.random.default_rng(seed)  # the run's own: the order of the pairs
     step, start = 0, time.perf_counter()
-    held_acc = accuracy(rm.eval(), tokenizer, held)
+    held_acc = float("nan")
     for epoch in range(1, config.epochs + 1):
         rm.train()
         order = generator.permutation(len(train))
@@ -119,6 +124,8 @@ def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], s
             last = i + config.batch >= len(order)
             if last:
                 held_acc = accuracy(rm.eval(), tokenizer, held)
-            yield {"step": step, "epoch": epoch, "loss": float(loss.item()),
-                   "train_accuracy": float((r_c > r_r).float().mean()), "heldout_accuracy": held_acc,
-                   "time_s": time.perf_counter() - start, **({"_rm": rm} if last else {})}
+            changes = yield {"step": step, "epoch": epoch, "loss": float(loss.item()),
+                             "train_accuracy": float((r_c > r_r).float().mean()),
+                             "heldout_accuracy": held_acc, "lr": float(config.lr),
+                             "time_s": time.perf_counter() - start, **({"_rm": rm} if last else {})}
+            config = apply_live(config, changes)

@@ -1,16 +1,20 @@
+import dataclasses
 import json
 import math
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.rlhf.corpus import PROMPTS, make_corpus
 from core.rlhf.labeler import gold_score, label, pairs_from_json, pairs_to_json, simulated_pairs
 from core.rlhf.model import ASSETS, Sampling, decode, load, prepare_prompt, sample
-from core.rlhf.ppo_lm import (PolicyWithValue, RLHFConfig, completion_mask, one_token_kl_ppo,
-                              per_token_kl, shaped_rewards, token_logprobs, train_rlhf)
-from core.rlhf.reward import RewardConfig, RewardModel, bradley_terry_loss, train_reward_model
+from core.rlhf.ppo_lm import (PolicyWithValue, RLHFConfig, completion_mask, exact_token_kl, frontier,
+                              frontier_trails, next_values, one_token_kl_ppo, per_token_kl,
+                              shaped_rewards, token_logprobs, train_rlhf)
+from core.rlhf.reward import RewardConfig, RewardModel, accuracy, bradley_terry_loss, train_reward_model
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +40,9 @@ def test_bradley_terry_loss_on_a_hand_batch():
 
 def test_reward_model_reaches_90_percent_held_out(reward_model):
     records, _ = reward_model
-    assert records[-1]["heldout_accuracy"] >= 0.90
-    assert records[0]["heldout_accuracy"] < records[-1]["heldout_accuracy"]
+    measured = [r["heldout_accuracy"] for r in records if not math.isnan(r["heldout_accuracy"])]
+    assert measured[-1] >= 0.90
+    assert measured[0] < measured[-1]
 
 
 def test_unchanged_policy_has_zero_kl_to_its_reference(shipped):
@@ -75,13 +80,16 @@ def test_ppo_raises_the_reward_model_score(shipped, reward_model):
 
 
 @pytest.mark.parametrize("beta", [0.5, 1.0, 2.0])
-def test_one_token_kl_ppo_reaches_the_known_optimum(beta):
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_one_token_kl_ppo_reaches_the_known_optimum(beta, seed):
+    """Within total variation 0.02 of pi* = pi_ref exp(r / beta) / Z, with its defaults, on
+    several seeds (at a constant learning rate Adam jittered 0.02-0.05 around it)."""
     ref = np.log(np.array([0.5, 0.2, 0.2, 0.1]))
     rewards = np.array([0.0, 1.0, 0.5, 2.0])
-    pi = one_token_kl_ppo(ref, rewards, beta)
+    pi = one_token_kl_ppo(ref, rewards, beta, seed=seed)
     optimum = np.exp(ref + rewards / beta)
     optimum /= optimum.sum()
-    assert 0.5 * np.abs(pi - optimum).sum() <= 0.05
+    assert 0.5 * np.abs(pi - optimum).sum() <= 0.02
 
 
 def test_reward_shaping_hand_example():
@@ -121,6 +129,10 @@ def test_labels_round_trip_and_bad_files_are_refused_with_a_reason():
     pairs = [{"prompt": "the movie was", "a": "great .", "b": "dull .", "preferred": 0, "source": "you"}]
     assert pairs_from_json(pairs_to_json(pairs)) == pairs
     for bad, words in [("not json", "not a JSON"), (b"\xff\xfe", "not a JSON"), ("[1, 2]", "not a labels file"),
+                       ("", "empty"), (b"  \n", "empty"), ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+                       ('{"format": "rlhf-playground-labels", "pairs": [' * 5000, "nested too deeply"),
+                       (json.dumps({"format": "rlhf-playground-labels", "pairs": [{"prompt": "p", "a": "x", "b": "y", "preferred": True}]}), "pair 1"),
+                       (json.dumps({"format": "rlhf-playground-labels", "pairs": [{"prompt": "p", "a": "x", "b": "y", "preferred": 1.0}]}), "pair 1"),
                        (json.dumps({"format": "rlhf-playground-labels", "pairs": 3}), "no list"),
                        (json.dumps({"format": "rlhf-playground-labels", "pairs": [{"prompt": 1}]}), "pair 1"),
                        (json.dumps({"format": "rlhf-playground-labels", "pairs": [{"prompt": "p", "a": "x", "b": "y", "preferred": 2}]}), "pair 1")]:
@@ -143,3 +155,250 @@ def test_pretrain_script_writes_a_loadable_model(tmp_path):
     model, tok = load(tmp_path)
     assert info["parameters"] == sum(p.numel() for p in model.parameters())
     assert {"model.safetensors", "config.json", "tokenizer.json"} <= {p.name for p in tmp_path.iterdir()}
+
+
+# ---- the frontier's root cause: the critic must not train the language model ---------------------
+def test_the_value_loss_never_moves_the_language_model(shipped):
+    """With a shared trunk, the value loss (its returns carry beta x the KL penalties) steered
+    the language model away from the reference: the stronger the leash, the more KL spent."""
+    lm, tok = shipped
+    policy = PolicyWithValue(lm)
+    with torch.no_grad():
+        policy.value_head.weight.fill_(0.1)  # a trained head (at its zero start no gradient flows back)
+    ids, mask, tokens = sample(lm, tok, list(PROMPTS[:2]), Sampling(new_tokens=4), torch.Generator().manual_seed(0))
+    full, full_mask = torch.cat([ids, tokens], 1), torch.cat([mask, torch.ones_like(tokens)], 1)
+    _, values = policy(full, full_mask, 4)
+    ((values - 100.0) ** 2).mean().backward()
+    assert all(p.grad is None or not p.grad.any() for p in policy.lm.parameters())
+    assert policy.value_head.weight.grad.abs().sum() > 0
+    policy.zero_grad(set_to_none=True)
+
+
+def test_next_values_stop_at_each_completions_end():
+    values = torch.tensor([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])
+    mask = torch.tensor([[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
+    # the first completion ends at token 1: nothing after it is bootstrapped from
+    torch.testing.assert_close(next_values(values, mask), torch.tensor([[2.0, 0.0, 0.0, 0.0], [6.0, 7.0, 8.0, 0.0]]))
+
+
+def test_exact_token_kl_is_the_expectation_of_the_sampled_log_ratio():
+    logp = torch.log_softmax(torch.tensor([[[1.0, 0.0, -1.0]]]), -1)
+    ref = torch.log_softmax(torch.tensor([[[0.0, 0.0, 0.0]]]), -1)
+    expected = sum(float(logp[0, 0, a].exp() * (logp[0, 0, a] - ref[0, 0, a])) for a in range(3))
+    assert float(exact_token_kl(logp, ref, torch.ones(1, 1))) == pytest.approx(expected)
+    assert float(exact_token_kl(logp, ref, torch.zeros(1, 1))) == 0.0
+
+
+def test_frontier_trails_are_trailing_means():
+    records = [{"beta": b, "update": u, "kl": float(u), "rm_reward": 2.0 * u, "gold": -u}
+               for b in (0.0, 2.0) for u in range(1, 7)]
+    trails = frontier_trails(records, window=3)
+    assert sorted(trails) == [0.0, 2.0]
+    np.testing.assert_allclose(trails[0.0]["kl"], [2, 3, 4, 5])
+    np.testing.assert_allclose(trails[2.0]["proxy"], [4, 6, 8, 10])
+    np.testing.assert_allclose(trails[2.0]["update"], [3, 4, 5, 6])
+
+
+# ---- display --------------------------------------------------------------------------------------
+def test_decode_drops_bytes_that_are_no_character(shipped):
+    """A byte-level model can sample a lone byte (the first half of "é"); shown it was "was� great"."""
+    _, tok = shipped
+    e_acute = tok.encode("é")
+    assert len(e_acute) == 2
+    row = tok.encode("was") + e_acute[:1] + tok.encode(" great")
+    assert decode(tok, torch.tensor([row])) == ["was great"]
+    whole = tok.encode("was ") + e_acute + tok.encode(" great")
+    assert decode(tok, torch.tensor([whole])) == ["was é great"]  # a whole character stays
+    assert decode(tok, torch.tensor([tok.encode("great") + e_acute[:1]])) == ["great"]  # cut mid-character
+
+
+# ---- the reward model's held-out accuracy -----------------------------------------------------------
+def test_held_out_accuracy_is_nan_until_measured_and_a_tie_is_half(shipped):
+    lm, tok = shipped
+    pairs = [{"prompt": "the movie was", "a": "great .", "b": "dull .", "preferred": i % 2, "source": "you"}
+             for i in range(20)]
+    config = RewardConfig(epochs=1, batch=4)
+    records = list(train_reward_model(config, lm, tok, pairs, seed=0))
+    assert len(records) == 4  # 16 training pairs, batches of 4
+    assert all(math.isnan(r["heldout_accuracy"]) for r in records[:-1])
+    assert not math.isnan(records[-1]["heldout_accuracy"]) and "_rm" in records[-1]
+    assert accuracy(RewardModel(lm), tok, pairs[:4]) == 0.5  # untrained: every pair a tie
+
+
+# ---- same seed, same records: solo, beside another run, whatever reseeds the global generator -------
+def _comparable(record) -> str:
+    """A record without its timing and payloads, as exact text (NaN == NaN here)."""
+    return repr({k: v for k, v in record.items() if not k.startswith("_") and k != "time_s"})
+
+
+def _records(gen):
+    return [_comparable(r) for r in gen]
+
+
+def _interleaved(make_a, make_b):
+    """Records of a while b (another seed) is advanced between each of a's updates, and torch's
+    and numpy's global generators are reseeded in between."""
+    a, b, out = make_a(), make_b(), []
+    for record in a:
+        out.append(_comparable(record))
+        next(b, None)
+        torch.manual_seed(123)
+        np.random.seed(123)
+    return out
+
+
+TINY = RLHFConfig(prompts=4, new_tokens=4, epochs=1, max_updates=2)
+
+
+def test_train_rlhf_same_seed_same_records(shipped, reward_model):
+    lm, tok = shipped
+    _, rm = reward_model
+
+    def run(seed, config=TINY):
+        return train_rlhf(config, lm, tok, rm, list(PROMPTS), seed, watch=list(PROMPTS[:1]))
+
+    solo = _records(run(1))
+    assert _interleaved(lambda: run(1), lambda: run(2)) == solo
+    assert _records(run(2)) != solo
+
+
+def test_frontier_same_seed_same_records(shipped, reward_model):
+    lm, tok = shipped
+    _, rm = reward_model
+    config = dataclasses.replace(TINY, max_updates=1)
+
+    def run(seed):
+        return frontier(config, [0.0, 1.0], lm, tok, rm, list(PROMPTS), seed)
+
+    solo = _records(run(1))
+    assert len(solo) == 2
+    assert _interleaved(lambda: run(1), lambda: run(2)) == solo
+
+
+def test_train_reward_model_same_seed_same_records(shipped):
+    lm, tok = shipped
+    pairs = simulated_pairs(lm, tok, list(PROMPTS), 40, seed=0, new_tokens=6)
+    config = RewardConfig(epochs=1, batch=8)
+
+    def run(seed):
+        return train_reward_model(config, lm, tok, pairs, seed)
+
+    solo = _records(run(1))
+    assert _interleaved(lambda: run(1), lambda: run(2)) == solo
+
+
+def test_simulated_pairs_and_one_token_ppo_ignore_the_global_generators(shipped):
+    lm, tok = shipped
+    first = simulated_pairs(lm, tok, list(PROMPTS), 8, seed=3, new_tokens=4)
+    torch.manual_seed(123)
+    np.random.seed(123)
+    torch.rand(5)
+    assert simulated_pairs(lm, tok, list(PROMPTS), 8, seed=3, new_tokens=4) == first
+    ref, rewards = np.log([0.5, 0.3, 0.2]), np.array([0.0, 1.0, 2.0])
+    a = one_token_kl_ppo(ref, rewards, 1.0, updates=5, seed=4)
+    torch.manual_seed(7)
+    torch.rand(3)
+    np.testing.assert_array_equal(one_token_kl_ppo(ref, rewards, 1.0, updates=5, seed=4), a)
+
+
+# ---- live knobs ------------------------------------------------------------------------------------
+def test_live_lr_and_beta_reach_train_rlhf(shipped, reward_model):
+    lm, tok = shipped
+    _, rm = reward_model
+    run = train_rlhf(dataclasses.replace(TINY, max_updates=3), lm, tok, rm, list(PROMPTS), 0)
+    first = next(run)
+    assert first["lr"] == TINY.lr and first["beta"] == TINY.beta
+    second = run.send({"lr": 1e-3, "beta": 0.5})
+    assert second["lr"] == 1e-3 and second["beta"] == 0.5
+    with pytest.raises(ValueError):
+        run.send({"prompts": 8})  # not live
+
+
+def test_live_lr_reaches_frontier_but_its_beta_is_the_sweeps(shipped, reward_model):
+    lm, tok = shipped
+    _, rm = reward_model
+    run = frontier(TINY, [0.0, 1.0], lm, tok, rm, list(PROMPTS), 0)
+    assert next(run)["lr"] == TINY.lr
+    second = run.send({"lr": 1e-3, "beta": 0.7})
+    assert (second["lr"], second["beta"]) == (1e-3, 0.0)
+    third = next(run)  # the next beta's run keeps the new lr
+    assert (third["lr"], third["beta"]) == (1e-3, 1.0)
+
+
+def test_live_lr_reaches_train_reward_model(shipped):
+    lm, tok = shipped
+    pairs = [{"prompt": "the movie was", "a": "great .", "b": "dull .", "preferred": i % 2, "source": "you"}
+             for i in range(20)]
+    run = train_reward_model(RewardConfig(epochs=1, batch=4), lm, tok, pairs, seed=0)
+    assert next(run)["lr"] == RewardConfig().lr
+    assert run.send({"lr": 1e-4})["lr"] == 1e-4
+
+
+# ---- fuzz: the labels parser and the prompt path ------------------------------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=20)
+texts = st.text(max_size=10)
+pair_like = st.fixed_dictionaries(  # mostly well-formed, with one field now and then wrong or missing
+    {"prompt": texts, "a": texts, "b": texts,
+     "preferred": st.sampled_from([0, 1, True, False, 0.0, 1.0, "0", None, 2, -1])},
+    optional={"source": texts | json_values}) | st.fixed_dictionaries({}, optional={
+        "prompt": texts | json_values, "a": texts | json_values, "b": texts | json_values,
+        "preferred": st.integers(-1, 2) | json_values})
+deep = st.builds(lambda n, open_, close: open_ * n + close * n, st.integers(0, 20_000),
+                 st.sampled_from(["[", '{"pairs": [', '{"a": ']), st.sampled_from(["]", "]}", "}", ""]))
+
+
+def _parse_or_refuse(data):
+    """pairs_from_json either returns well-typed pairs or raises ValueError, nothing else."""
+    try:
+        pairs = pairs_from_json(data)
+    except ValueError as exc:
+        assert str(exc)
+        return None
+    for p in pairs:
+        assert {type(p[k]) for k in ("prompt", "a", "b", "source")} == {str}
+        assert type(p["preferred"]) is int and p["preferred"] in (0, 1)
+    return pairs
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200) | deep)
+def test_fuzz_labels_parser_on_junk(data):
+    _parse_or_refuse(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(pair_like | json_values, max_size=5), json_values)
+def test_fuzz_labels_parser_on_near_misses(pairs, extra):
+    text = json.dumps({"format": "rlhf-playground-labels", "version": 1, "pairs": pairs, "extra": extra})
+    parsed = _parse_or_refuse(text)
+    ok = all(isinstance(p, dict) and all(isinstance(p.get(k), str) for k in ("prompt", "a", "b"))
+             and type(p.get("preferred")) is int and p.get("preferred") in (0, 1) for p in pairs)
+    assert (parsed is not None) == ok
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.fixed_dictionaries({"prompt": st.text(max_size=30), "a": st.text(max_size=30),
+                                       "b": st.text(max_size=30), "preferred": st.sampled_from([0, 1]),
+                                       "source": st.text(max_size=8)}), max_size=5))
+def test_fuzz_labels_round_trip(pairs):
+    assert pairs_from_json(pairs_to_json(pairs)) == pairs
+    assert pairs_from_json(pairs_to_json(pairs).encode("utf-8")) == pairs
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300)
+       | st.builds(lambda piece, n: piece * n, st.text(min_size=1, max_size=12), st.integers(500, 2500)))
+def test_fuzz_prompt_path(shipped, text):
+    """Whatever is typed: a prompt the model continues, and a note whenever the text was changed
+    beyond its whitespace."""
+    lm, tok = shipped
+    prompt, notes = prepare_prompt(text, tok)
+    assert isinstance(prompt, str) and len(prompt) <= 10_000
+    assert all(isinstance(n, str) and n for n in notes)
+    if len(text) > 10_000 or not text.strip():
+        assert notes
+    _, _, tokens = sample(lm, tok, [prompt], Sampling(new_tokens=1), torch.Generator().manual_seed(0))
+    assert tokens.shape == (1, 1)
