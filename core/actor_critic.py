@@ -18,10 +18,11 @@ a saturated network outputs one constant for every state, so it explains none of
 """
 from __future__ import annotations
 
+import functools
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -30,6 +31,7 @@ from torch import nn
 from core.advantage import gae
 from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
+from core.multiseed import lockstep
 from core.nets import CategoricalPolicy, mlp
 from core.pg import ReinforceConfig, train_reinforce
 from core.seeding import RunRandom, seeded_init
@@ -246,3 +248,9 @@ def train_variant(config: ActorCriticConfig, variant: str, seed: int) -> Iterato
     if variant == "reinforce":
         return train_reinforce_variant(config, seed)
     return train_actor_critic(config, seed, lam={"mc": 1.0, "td": 0.0, "gae": None}[variant])
+
+
+def train_comparison(config: ActorCriticConfig, seeds: Sequence[int]) -> Iterator[dict]:
+    """Every one of VARIANTS on the same seeds, in lockstep (core.multiseed). A module-level
+    function, so `functools.partial(train_comparison, seeds=...)` describes a run picklably."""
+    return lockstep(functools.partial(train_variant, config), VARIANTS, list(seeds))

@@ -17,17 +17,19 @@ gradient of the surrogate (pi/pi_old) A is A (pi/pi_old) grad log pi: the ratio 
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 
 from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
+from core.multiseed import lockstep
 from core.nets import CategoricalPolicy
 from core.pg import batch_mean_baseline, collect_episodes, returns_to_go
 from core.seeding import RunRandom, seeded_init
@@ -260,3 +262,13 @@ def train_reuse(config: ReuseConfig, seed: int, reuse: int) -> Iterator[dict]:
             config = apply_live(config, changes)
     finally:
         env.close()
+
+
+def _reuse_variant(config: ReuseConfig, reuse: str, seed: int) -> Iterator[dict]:
+    return train_reuse(config, seed, int(reuse))
+
+
+def train_reuse_comparison(config: ReuseConfig, seeds: Sequence[int]) -> Iterator[dict]:
+    """K = 1, 4 and 16 on the same seeds, in lockstep (core.multiseed); picklable as
+    `functools.partial(train_reuse_comparison, seeds=...)`."""
+    return lockstep(functools.partial(_reuse_variant, config), [str(k) for k in REUSE], list(seeds))

@@ -1,11 +1,12 @@
 """Advantage and actor-critic: the bias-variance trade-off of GAE(lambda) against the exact
 advantage, then REINFORCE against actor-critic with MC, TD(0) and GAE critics on K seeds."""
+import functools
+
 import streamlit as st
 
-from core.actor_critic import VARIANT_LABELS, VARIANTS, ActorCriticConfig, train_variant
+from core.actor_critic import VARIANT_LABELS, VARIANTS, ActorCriticConfig, train_comparison
 from core.advantage import lambda_study
 from core.config import Knob
-from core.multiseed import lockstep
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
@@ -65,11 +66,7 @@ show_url_messages()
 seeds = [seed + k for k in range(n_seeds)]
 
 
-def comparison(run_config):
-    return lockstep(lambda v, s: train_variant(run_config, v, s), VARIANTS, seeds)
-
-
-run_controls(RUN_KEY, config, comparison)
+run_controls(RUN_KEY, config, functools.partial(train_comparison, seeds=tuple(seeds)))
 
 
 def draw(run, records):

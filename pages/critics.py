@@ -1,5 +1,7 @@
 """Critics: Monte Carlo against TD on the random walk of Sutton & Barto (Example 6.2, Figure
 6.2, Figure 7.2), live and averaged over many runs."""
+import functools
+
 import streamlit as st
 
 from core.critics import CriticsConfig, NStepConfig, alpha_comparison, nstep_sweep, train_mc_vs_td
@@ -26,7 +28,7 @@ st.header("1 · The random walk, learned two ways on the same episodes")
 lesson(PAGE, "walk")
 config = config_widgets(CriticsConfig, prefix="cr_", columns=4)
 show_url_messages()
-run_controls(RUN_KEY, config, lambda c: train_mc_vs_td(c, seed))
+run_controls(RUN_KEY, config, functools.partial(train_mc_vs_td, seed=seed))
 
 
 def draw(run, records):
@@ -71,7 +73,7 @@ st.header("3 · n-step TD: from TD(0) to Monte Carlo")
 lesson(PAGE, "nstep")
 sweep = config_widgets(NStepConfig, prefix="ns_", columns=4)
 show_url_messages()
-run_controls(SWEEP_KEY, sweep, lambda c: nstep_sweep(c, seed))
+run_controls(SWEEP_KEY, sweep, functools.partial(nstep_sweep, seed=seed))
 
 
 def draw_sweep(run, records):

@@ -1,17 +1,17 @@
 """Importance sampling and off-policy reuse: Gaussians in closed form, the ratio between two
 policies as they drift apart, and reusing one batch for K gradient steps on CartPole."""
+import functools
 import math
 
 import numpy as np
 import streamlit as st
 
 from core.config import Knob
-from core.multiseed import lockstep
 from core.offpolicy import (REUSE, TEST_FUNCTIONS, ReuseConfig, apply, drift_curves,
                             drift_setup, drifted_policy, effective_sample_size,
                             estimator_variance, importance_sample, kl, ratio_moments,
                             running_estimates, second_moment, softmax, surrogate_gradients,
-                            train_reuse, true_value)
+                            train_reuse_comparison, true_value)
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
@@ -120,8 +120,7 @@ n_seeds = widget(Knob("op_seeds", 3, "Seeds", "Each K trains on the same seeds."
                  "op_seeds")
 show_url_messages()
 seeds = [seed + i for i in range(n_seeds)]
-run_controls(RUN_KEY, config, lambda c: lockstep(lambda k, s: train_reuse(c, s, int(k)),
-                                                 [str(k) for k in REUSE], seeds))
+run_controls(RUN_KEY, config, functools.partial(train_reuse_comparison, seeds=tuple(seeds)))
 
 
 def draw(run, records):
