@@ -351,7 +351,7 @@ def running_estimates(ordinary: np.ndarray, normalised: np.ndarray, truth: float
     fig.add_trace(go.Scatter(x=idx + 1, y=ordinary[idx], name="ordinary IS", line=dict(color=PALETTE[0])))
     fig.add_trace(go.Scatter(x=idx + 1, y=normalised[idx], name="self-normalised IS", line=dict(color=PALETTE[1])))
     fig.add_hline(y=truth, line=dict(color="black", dash="dash"), annotation_text="E_p[f]")
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", dtick=1)  # 1, 10, 100, ...: no bare mantissas ("2", "5")
     return _layout(fig, title, "samples n", "estimate", height, revision=title)
 
 
