@@ -120,13 +120,13 @@ def draw(run, records):
     for col, (i, variant) in zip(cols[1:], enumerate(last["variants"])):
         col.metric(f"Mean return, {BASELINE_LABELS[variant]}", f"{last['return_avg20'][i].mean():.0f}")
     left, right = st.columns(2)
-    left.plotly_chart(charts.variant_bands(
+    left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
         records, "return_avg20", BASELINE_LABELS, title="Mean return of the last 20 episodes",
-        ytitle="return (band: min–max over seeds)"), key="fig_returns")
-    right.plotly_chart(charts.variance_ratio_meter(
+        ytitle="return (band: min–max over seeds)"), run.marks, "update"), key="fig_returns")
+    right.plotly_chart(charts.mark_knob_changes(charts.variance_ratio_meter(
         records, BASELINE_LABELS,
         title="Gradient variance left by each baseline (same episodes, same policy)"),
-        key="fig_variance")
+        run.marks, "update"), key="fig_variance")
     st.plotly_chart(charts.seed_spread(
         {BASELINE_LABELS[v]: last["return_avg20"][i] for i, v in enumerate(last["variants"])},
         title="Where each seed is now", ytitle="mean return, last 20 episodes", height=280),

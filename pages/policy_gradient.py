@@ -86,13 +86,13 @@ def draw(run, records):
     cols[2].metric("Mean return (last 20 episodes)", f"{last['return_avg20']:.1f}")
     cols[3].metric("Policy entropy", f"{last['entropy']:.3f}")
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.band_curve(
+    left.plotly_chart(charts.mark_knob_changes(charts.band_curve(
         records, "update", "return_mean", "return_min", "return_max", title="Return per episode",
         xtitle="update", ytitle="return", mean_name="batch mean", band_name="batch min–max",
-        extra={"mean of last 20 episodes": "return_avg20"}), key="fig_pg_returns")
-    right.plotly_chart(charts.lines(records, "update", {"entropy": "entropy"},
-                                    title="Policy entropy", xtitle="update", ytitle="nats",
-                                    height=320), key="fig_pg_entropy")
+        extra={"mean of last 20 episodes": "return_avg20"}), run.marks, "update"), key="fig_pg_returns")
+    right.plotly_chart(charts.mark_knob_changes(charts.lines(
+        records, "update", {"entropy": "entropy"}, title="Policy entropy", xtitle="update",
+        ytitle="policy entropy (nats)", height=320), run.marks, "update"), key="fig_pg_entropy")
 
 
 live_panel(RUN_KEY, draw, "Press **Start** to train a policy; the curves grow as it learns.")

@@ -65,12 +65,13 @@ def draw(run, records):
         return
     st.dataframe(variants_table(records, st.session_state[RUN_KEY]["config"].env_id), hide_index=True)
     left, right = st.columns(2)
-    left.plotly_chart(charts.variant_bands(records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
-                                           title="Mean return of the last 20 episodes",
-                                           ytitle="return"), key="fig_ppo_returns")
-    right.plotly_chart(charts.variant_bands(records, "approx_kl", VARIANT_LABELS, x_key="env_steps",
-                                            title="approx_kl", ytitle="KL(π_old ‖ π) per update, estimated"),
-                       key="fig_ppo_kl")
+    left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+        records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
+        title="Mean return of the last 20 episodes", ytitle="return"), run.marks, "env_steps"),
+        key="fig_ppo_returns")
+    right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+        records, "approx_kl", VARIANT_LABELS, x_key="env_steps", title="approx_kl",
+        ytitle="KL(π_old ‖ π) per update, estimated"), run.marks, "env_steps"), key="fig_ppo_kl")
     left, right = st.columns(2)
     left.plotly_chart(charts.variant_bands(records, "clipfrac", VARIANT_LABELS, x_key="env_steps",
                                            title="clipfrac", ytitle="fraction with |r − 1| > ε"),

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from tests.pages.conftest import plotly_specs, wait_for_records
+from tests.pages.conftest import plotly_specs, wait_for_end, wait_for_records
 
 PAGE = "pages/baseline.py"
 
@@ -57,3 +57,26 @@ def test_k_seeds_start_and_each_yields_records(app):
     at.run()
     assert not at.exception
     assert {"Mean return of the last 20 episodes", "Where each seed is now"} <= set(titles(at))
+
+
+def test_variance_meter_is_a_matched_ratio_with_seeds_in_the_legend(app):
+    """Issue 10 item 4: raw variances of three different policies overlapped on a 1µ-1M log
+    axis; the meter now draws each baseline's variance over the no-baseline variance of the
+    same episodes, with the seeds as named dots."""
+    at = app(PAGE, cp_seeds="2", cp_episodes="4", cp_max_updates="3")
+    at.button(key="bl_run_start").click().run()
+    run = at.session_state["bl_run"]["run"]
+    wait_for_end(run, timeout=120)
+    at.run()
+    meter = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"].startswith("Gradient variance"))
+    names = [t["name"] for t in meter["data"]]
+    assert names[0] == "no baseline (1 by definition)"
+    for label in ("batch-mean return", "learned V(s)"):
+        assert f"{label}: mean over seeds" in names and f"{label}: each seed" in names
+    assert meter["layout"]["yaxis"].get("type") != "log"
+    record = run.latest
+    np.testing.assert_allclose(record["variance_ratio"], record["grad_variance"] / record["grad_variance_none"])
+    spread = next(s for s in plotly_specs(at) if s["layout"]["title"]["text"] == "Where each seed is now")
+    assert all(t.get("showlegend", True) for t in spread["data"] if t["type"] == "scatter")
+    assert [t["name"] for t in spread["data"] if t["type"] == "scatter"] == [
+        f"{label}: one dot per seed" for label in ("no baseline", "batch-mean return", "learned V(s)")]
