@@ -9,7 +9,7 @@ from core.config import Knob
 from core.rlhf.corpus import PROMPTS
 from core.rlhf.labeler import PREFERENCE, gold_score, pairs_from_json, pairs_to_json, simulated_pairs
 from core.rlhf.model import ASSETS, Sampling, decode, load, prepare_prompt, sample
-from core.rlhf.ppo_lm import RLHFConfig, frontier, train_rlhf
+from core.rlhf.ppo_lm import RLHFConfig, frontier, frontier_trails, train_rlhf, watch_samples
 from core.rlhf.reward import RewardConfig, score, train_reward_model
 from ui import charts
 from ui.lessons import lesson
@@ -21,6 +21,7 @@ PAGE = "rlhf"
 PAIRS = "rlhf_pair_data"
 WATCH = list(PROMPTS[:4])
 FRONTIER_BETAS = (0.0, 0.1, 0.5, 2.0)
+FRONTIER_UPDATES = 25
 
 show_url_messages()
 st.title("🤖 RLHF on a tiny GPT-2")
@@ -47,7 +48,8 @@ st.caption(f"{type(lm).__name__}: {sum(p.numel() for p in lm.parameters()) / 1e6
 # ---- 1. the pretrained model --------------------------------------------------------------------
 st.header("1 · The pretrained model")
 lesson(PAGE, "pretrained")
-prompt_text = st.text_input("Prompt", value=PROMPTS[0], max_chars=10_000, key="rlhf_prompt")
+prompt_text = st.text_input("Prompt", value=PROMPTS[0], key="rlhf_prompt",
+                            help="Any text; the model reads its last 32 tokens.")
 cols = st.columns(4)
 temperature = widget(Knob("rlhf_temperature", 1.0, "Temperature", lo=0.1, hi=2.0, step=0.05),
                      "rlhf_temperature", cols[0])
@@ -95,19 +97,32 @@ with st.container(border=True):
             del st.session_state["rlhf_offer"]
             st.rerun()
 
-cols = st.columns(2)
-cols[0].download_button("Export labels (JSON)", pairs_to_json(pairs), "labels.json",
-                        "application/json", key="rlhf_export", disabled=not pairs)
-upload = cols[1].file_uploader("Import labels (JSON)", type=["json"], key="rlhf_import")
-if upload is not None and st.session_state.get("rlhf_imported") != upload.file_id:
+
+
+def _import_labels() -> None:
+    """Add the uploaded labels (a callback: it runs before the page is drawn, so the count
+    above shows them at once). A bad file changes nothing and says why."""
+    upload, labels = st.session_state.get("rlhf_import"), st.session_state.setdefault(PAIRS, [])
+    if upload is None:
+        st.session_state.pop("rlhf_import_note", None)
+        return
     try:
         imported = pairs_from_json(upload.getvalue())
     except ValueError as exc:
-        st.error(f"Could not import {upload.name}: {exc} Your {len(pairs):,} labels are unchanged.")
+        st.session_state["rlhf_import_note"] = (
+            "error", f"Could not import {upload.name}: {exc} Your {len(labels):,} labels are unchanged.")
     else:
-        pairs += imported
-        st.session_state["rlhf_imported"] = upload.file_id
-        st.success(f"Imported {len(imported):,} pairs from {upload.name}.")
+        labels += imported
+        st.session_state["rlhf_import_note"] = ("success", f"Imported {len(imported):,} pairs from {upload.name}.")
+
+
+cols = st.columns(2)
+cols[0].download_button("Export labels (JSON)", pairs_to_json(pairs), "labels.json",
+                        "application/json", key="rlhf_export", disabled=not pairs)
+cols[1].file_uploader("Import labels (JSON)", type=["json"], key="rlhf_import", on_change=_import_labels)
+note = st.session_state.get("rlhf_import_note")
+if note:
+    (st.error if note[0] == "error" else st.success)(note[1])
 
 # ---- 3. the reward model --------------------------------------------------------------------------
 st.header("3 · The reward model")
@@ -121,6 +136,13 @@ else:
                  lambda c: train_reward_model(c, lm, tokenizer, list(pairs), seed))
 
 
+def panel(key: str, draw, ready: bool, start_text: str) -> None:
+    """The live panel of a step, once it has a Start button or a run to show (before that,
+    the step says what it waits for, and there is no Start to press)."""
+    if ready or current_run(key) is not None:
+        live_panel(key, draw, start_text)
+
+
 def draw_rm(run, records):
     if not records:
         return
@@ -128,17 +150,18 @@ def draw_rm(run, records):
     cols = st.columns(3)
     cols[0].metric("Step", last["step"])
     cols[1].metric("Bradley–Terry loss", f"{last['loss']:.3f}")
-    cols[2].metric("Held-out accuracy", f"{last['heldout_accuracy']:.1%}")
+    measured = last["heldout_accuracy"] is not None  # None until the first epoch ends
+    cols[2].metric("Held-out accuracy", f"{last['heldout_accuracy']:.1%}" if measured else "not yet",
+                   help="Measured on the held-out pairs at the end of each epoch.")
     left, right = st.columns(2)
-    left.plotly_chart(charts.lines(records, "step", {"loss": "loss"}, title="Reward-model loss",
-                                   xtitle="step", ytitle="−log σ(r_w − r_l)"), key="fig_rm_loss")
-    right.plotly_chart(charts.lines(records, "step", {"train (batch)": "train_accuracy",
-                                                      "held out": "heldout_accuracy"},
-                                    title="Accuracy", xtitle="step", ytitle="share ranked right"),
-                       key="fig_rm_acc")
+    left.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
+        records, "step", {"loss": "loss"}, title="Reward-model loss", xtitle="step",
+        ytitle="−log σ(r_w − r_l)", height=300)), run.marks, "step"), key="fig_rm_loss")
+    right.plotly_chart(charts.mark_knob_changes(charts.reward_model_accuracy(records, title="Accuracy"),
+                                                run.marks, "step"), key="fig_rm_acc")
 
 
-live_panel("rlhf_rm_run", draw_rm, "Press **Start** to train the reward model on your pairs.")
+panel("rlhf_rm_run", draw_rm, len(pairs) >= 10, "Press **Start** to train the reward model on your pairs.")
 rm_run = current_run("rlhf_rm_run")
 reward_model = (rm_run.latest or {}).get("_rm") if rm_run is not None else None
 if reward_model is not None:
@@ -162,28 +185,29 @@ else:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _before(source: str, device: str, seed: int, length: int) -> list[str]:
     model, tok = _model(source, device)
-    g = torch.Generator(device=device).manual_seed(seed)
-    return decode(tok, sample(model, tok, WATCH, Sampling(new_tokens=length), g)[2])
+    return watch_samples(model, tok, WATCH, length, seed, device)
 
 
 def draw_ppo(run, records):
     if not records:
         st.caption("Sampling the first batch…")
         return
+    def chart(ys, title, ytitle, key):
+        fig = charts.lines(records, "update", ys, title=title, xtitle="update", ytitle=ytitle, height=300)
+        return st.plotly_chart(charts.mark_knob_changes(charts.legend_above(fig), run.marks, "update"), key=key)
+
     left, right = st.columns(2)
-    left.plotly_chart(charts.lines(records, "update", {"reward model (proxy)": "rm_reward",
-                                                       "labeler's hidden score (gold)": "gold"},
-                                   title="Reward", xtitle="update", ytitle="mean per completion"),
-                      key="fig_ppo_reward")
-    right.plotly_chart(charts.lines(records, "update", {"KL to the reference": "kl"},
-                                    title="KL(π ‖ π_ref) per completion", xtitle="update",
-                                    ytitle="nats"), key="fig_ppo_kl_lm")
+    with left:
+        chart({"reward model (proxy)": "rm_reward", "labeler's hidden score (gold)": "gold"},
+              "Reward", "mean per completion", "fig_ppo_reward")
+    with right:
+        chart({"KL to the reference": "kl"}, "KL(π ‖ π_ref) per completion", "nats", "fig_ppo_kl_lm")
     left, right = st.columns(2)
-    left.plotly_chart(charts.lines(records, "update", {"entropy": "entropy"}, title="Entropy per token",
-                                   xtitle="update", ytitle="nats"), key="fig_ppo_entropy_lm")
-    right.plotly_chart(charts.lines(records, "update", {"clipfrac": "clipfrac", "β": "beta"},
-                                    title="clipfrac and β", xtitle="update", ytitle=""),
-                       key="fig_ppo_clip_lm")
+    with left:
+        chart({"entropy": "entropy"}, "Entropy per token", "nats", "fig_ppo_entropy_lm")
+    with right:
+        chart({"clipfrac": "clipfrac", "β": "beta"}, "clipfrac and β", "share of tokens clipped · β",
+              "fig_ppo_clip_lm")
     now = (run.latest or {}).get("_samples")
     if now:
         run_config = st.session_state["rlhf_ppo_run"]["config"]
@@ -191,13 +215,16 @@ def draw_ppo(run, records):
                       "now": now}, hide_index=True)
 
 
-live_panel("rlhf_ppo_run", draw_ppo, "Press **Start** to fine-tune the policy against the reward model.")
+panel("rlhf_ppo_run", draw_ppo, reward_model is not None,
+      "Press **Start** to fine-tune the policy against the reward model.")
 
 # ---- 5. over-optimisation --------------------------------------------------------------------------
 st.header("5 · Over-optimisation: the proxy against the gold")
 lesson(PAGE, "overoptimisation")
-if reward_model is not None:
-    sweep = dataclasses.replace(ppo_config, max_updates=min(ppo_config.max_updates, 25))
+sweep = dataclasses.replace(ppo_config, max_updates=min(ppo_config.max_updates, FRONTIER_UPDATES))
+if reward_model is None:
+    st.info("Train a reward model first (step 3).")
+else:
     run_controls("rlhf_frontier_run", sweep,
                  lambda c: frontier(c, list(FRONTIER_BETAS), lm, tokenizer, reward_model,
                                     list(PROMPTS), seed))
@@ -205,9 +232,10 @@ if reward_model is not None:
 
 def draw_frontier(run, records):
     if records:
-        st.plotly_chart(charts.reward_frontier(records, title="Reward against the KL spent, per β"),
+        st.plotly_chart(charts.reward_frontier(frontier_trails(records), title="Reward against the KL spent, per β"),
                         key="fig_frontier")
 
 
-live_panel("rlhf_frontier_run", draw_frontier,
-           f"Press **Start** to run PPO once per β in {FRONTIER_BETAS} ({25} updates each).")
+panel("rlhf_frontier_run", draw_frontier, reward_model is not None,
+      f"Press **Start** to run PPO once per β in {', '.join(f'{b:g}' for b in FRONTIER_BETAS)} "
+      f"({sweep.max_updates} updates each, the settings of step 4 otherwise).")

@@ -441,20 +441,60 @@ def ratio_histograms(ratios: dict[str, np.ndarray], labels: dict[str, str], *, t
                    revision=title)
 
 
-def reward_frontier(records: list[dict], *, title: str, height: int = 380) -> go.Figure:
-    """Proxy (solid) and gold (dotted) reward against KL, one colour per beta."""
+def legend_above(fig: go.Figure) -> go.Figure:
+    """Move a figure's legend above the plot, clear of the x-axis title (a legend under a
+    short chart sits on the axis title)."""
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left"),
+                      margin=dict(t=75, b=40))
+    return fig
+
+
+def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300) -> go.Figure:
+    """Training-batch accuracy every step, held-out accuracy only where it was measured (the
+    end of each epoch): no point is drawn before the first measurement."""
+    rows = downsample(records)
     fig = go.Figure()
-    betas = sorted({r["beta"] for r in records})
-    for i, beta in enumerate(betas):
-        rows = [r for r in records if r["beta"] == beta]
+    fig.add_trace(go.Scatter(x=[r["step"] for r in rows], y=[r["train_accuracy"] for r in rows],
+                             name="train (batch)", line=dict(color=PALETTE[0], width=2)))
+    held = [r for r in records if r["heldout_accuracy"] is not None]
+    fig.add_trace(go.Scatter(x=[r["step"] for r in held], y=[r["heldout_accuracy"] for r in held],
+                             name="held out (end of each epoch)", mode="lines+markers",
+                             line=dict(color=PALETTE[1], width=2), marker=dict(size=8)))
+    _layout(fig, title, "step", "share ranked as the labeler did", height, revision=title)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    return legend_above(fig)
+
+
+def reward_frontier(trails: dict, *, title: str, height: int = 420) -> go.Figure:
+    """Proxy (left) and gold (right) reward against the KL spent, one colour per beta: each
+    run is a smoothed trail (core.rlhf.ppo_lm.frontier_trails) ending in a large dot. KL on a
+    log axis, so the runs with a strong leash (a nat or two) are as readable as beta = 0's."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("reward model's score (proxy)", "labeler's hidden score (gold)"))
+    for i, (beta, t) in enumerate(sorted(trails.items())):
+        t = {k: np.asarray(v).tolist() for k, v in t.items()}  # plain JSON numbers in the spec
         color = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=[r["kl"] for r in rows], y=[r["rm_reward"] for r in rows],
-                                 mode="lines+markers", name=f"β = {beta:g}: reward model",
-                                 line=dict(color=color, width=2)))
-        fig.add_trace(go.Scatter(x=[r["kl"] for r in rows], y=[r["gold"] for r in rows],
-                                 mode="lines+markers", name=f"β = {beta:g}: gold",
-                                 line=dict(color=color, width=2, dash="dot")))
-    return _layout(fig, title, "KL(π ‖ π_ref) per completion", "mean reward", height, revision=title)
+        sizes = [4] * (len(t["kl"]) - 1) + [13]
+        for col, key, name in ((1, "proxy", f"β = {beta:g}"), (2, "gold", f"β = {beta:g} (gold)")):
+            fig.add_trace(go.Scatter(
+                x=t["kl"], y=t[key], name=name, legendgroup=f"{beta:g}", showlegend=col == 1,
+                mode="lines+markers", line=dict(color=color, width=2),
+                marker=dict(color=color, size=sizes), customdata=t["update"],
+                hovertemplate=f"β = {beta:g}, update %{{customdata}}<br>KL %{{x:.2f}} nats"
+                              f"<br>{key} %{{y:.2f}}<extra></extra>"), row=1, col=col)
+    _layout(fig, title, "", "", height, revision=title)
+    window = int(next(iter(trails.values()))["update"][0]) if trails else 1
+    fig.update_layout(title=dict(subtitle=dict(
+                          text=f"each run averaged over {window} updates; the large dot is where it ended")),
+                      legend=dict(title="KL weight", orientation="v", x=1.02, xanchor="left",
+                                  y=1, yanchor="top"),
+                      margin=dict(t=80, b=50))
+    fig.update_xaxes(type="log", title="KL(π ‖ π_ref) per completion (nats, log scale)")
+    fig.update_yaxes(title="mean reward-model score", col=1)
+    fig.update_yaxes(title="mean hidden score", col=2)
+    return fig
 
 
 def mark_knob_changes(fig: go.Figure, marks: list[dict], x: str) -> go.Figure:

@@ -93,7 +93,7 @@ def accuracy(rm: RewardModel, tokenizer, pairs: list[dict]) -> float:
 
 def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], seed: int) -> Iterator[dict]:
     """One record per step: Bradley-Terry loss, and held-out accuracy, measured at the end of
-    each epoch (NaN before the first measurement: nothing to draw yet, which is not 0 %). The
+    each epoch (None before the first measurement: nothing to draw yet, which is not 0 %). The
     trained model travels as the payload `_rm`. The learning rate is live (send)."""
     if len(pairs) < 10:
         raise ValueError("at least 10 labelled pairs are needed to train a reward model.")
@@ -105,7 +105,7 @@ def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], s
     optimizer = torch.optim.Adam(rm.parameters(), lr=config.lr)
     generator = np.random.default_rng(seed)  # the run's own: the order of the pairs
     step, start = 0, time.perf_counter()
-    held_acc = float("nan")
+    held_acc = None
     for epoch in range(1, config.epochs + 1):
         rm.train()
         order = generator.permutation(len(train))

@@ -40,7 +40,7 @@ def test_bradley_terry_loss_on_a_hand_batch():
 
 def test_reward_model_reaches_90_percent_held_out(reward_model):
     records, _ = reward_model
-    measured = [r["heldout_accuracy"] for r in records if not math.isnan(r["heldout_accuracy"])]
+    measured = [r["heldout_accuracy"] for r in records if r["heldout_accuracy"] is not None]
     assert measured[-1] >= 0.90
     assert measured[0] < measured[-1]
 
@@ -213,15 +213,15 @@ def test_decode_drops_bytes_that_are_no_character(shipped):
 
 
 # ---- the reward model's held-out accuracy -----------------------------------------------------------
-def test_held_out_accuracy_is_nan_until_measured_and_a_tie_is_half(shipped):
+def test_held_out_accuracy_is_none_until_measured_and_a_tie_is_half(shipped):
     lm, tok = shipped
     pairs = [{"prompt": "the movie was", "a": "great .", "b": "dull .", "preferred": i % 2, "source": "you"}
              for i in range(20)]
     config = RewardConfig(epochs=1, batch=4)
     records = list(train_reward_model(config, lm, tok, pairs, seed=0))
     assert len(records) == 4  # 16 training pairs, batches of 4
-    assert all(math.isnan(r["heldout_accuracy"]) for r in records[:-1])
-    assert not math.isnan(records[-1]["heldout_accuracy"]) and "_rm" in records[-1]
+    assert all(r["heldout_accuracy"] is None for r in records[:-1])  # not measured yet: not 0
+    assert records[-1]["heldout_accuracy"] is not None and "_rm" in records[-1]
     assert accuracy(RewardModel(lm), tok, pairs[:4]) == 0.5  # untrained: every pair a tie
 
 
