@@ -125,7 +125,7 @@ def draw(run, records):
         ytitle="return (band: min–max over seeds)"), run.marks, "update"), key="fig_returns")
     right.plotly_chart(charts.mark_knob_changes(charts.variance_ratio_meter(
         records, BASELINE_LABELS,
-        title="Gradient variance left by each baseline (same episodes, same policy)"),
+        title="Gradient variance a baseline leaves"),
         run.marks, "update"), key="fig_variance")
     st.plotly_chart(charts.seed_spread(
         {BASELINE_LABELS[v]: last["return_avg20"][i] for i, v in enumerate(last["variants"])},

@@ -41,12 +41,12 @@ def band_curve(records: list[dict], x: str, mean: str, lo: str, hi: str, *, titl
     color = PALETTE[0]
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[r[hi] for r in rows] + [r[lo] for r in rows][::-1],
-                             fill="toself", fillcolor=_rgba(color, 0.2), line=dict(width=0),
-                             name=band_name, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=xs, y=[r[mean] for r in rows], name=mean_name,
+                             mode="lines", fill="toself", fillcolor=_rgba(color, 0.2),
+                             line=dict(width=0), name=band_name, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=xs, y=[r[mean] for r in rows], name=mean_name, mode="lines",
                              line=dict(color=color, width=2)))
     for i, (name, key) in enumerate((extra or {}).items()):
-        fig.add_trace(go.Scatter(x=xs, y=[r[key] for r in rows], name=name,
+        fig.add_trace(go.Scatter(x=xs, y=[r[key] for r in rows], name=name, mode="lines",
                                  line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2, dash="dot")))
     return _layout(fig, title, xtitle, ytitle, height, revision=title)
 
@@ -142,10 +142,13 @@ def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, titl
         values = np.array([r[key][i] for r in rows])
         color = PALETTE[rows[0]["variants"].index(variant) % len(PALETTE)]
         center = np.exp(np.log(values).mean(axis=1)) if log else values.mean(axis=1)
+        # mode="lines" throughout: under 20 points plotly's default adds markers, and a band's
+        # corners then show as dots in the default colourway, like seeds of other variants
         fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(values.max(axis=1)) + list(values.min(axis=1))[::-1],
-                                 fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
-                                 hoverinfo="skip", showlegend=False, legendgroup=variant))
-        fig.add_trace(go.Scatter(x=xs, y=center, name=labels.get(variant, variant),
+                                 mode="lines", fill="toself", fillcolor=_rgba(color, 0.18),
+                                 line=dict(width=0), hoverinfo="skip", showlegend=False,
+                                 legendgroup=variant))
+        fig.add_trace(go.Scatter(x=xs, y=center, name=labels.get(variant, variant), mode="lines",
                                  line=dict(color=color, width=2), legendgroup=variant))
     if log:
         values = np.concatenate([np.ravel(r[key]) for r in rows]) if rows else np.array([])
@@ -189,15 +192,17 @@ def seed_spread(values: dict[str, np.ndarray], *, title: str, ytitle: str,
 
 
 def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: str,
-                         height: int = 340) -> go.Figure:
+                         height: int = 420) -> go.Figure:
     """The gradient variance each baseline leaves, as a fraction of the no-baseline variance of
     the same episodes under the same policy (records[i]["variance_ratio"], shape (variants,
     seeds)): the no-baseline estimator is the line at 1 by definition; below it is what a
-    baseline buys. A line for the mean over seeds, and a dot per seed and update."""
+    baseline buys. A line for the mean over seeds, and a dot per seed and update (one legend
+    entry says what a dot is)."""
     rows = downsample(records)
     fig = go.Figure()
+    ytitle = "variance ÷ no-baseline variance"
     if not rows:
-        return _layout(fig, title, "update", "variance ÷ no-baseline variance", height, revision=title)
+        return _layout(fig, title, "update", ytitle, height, revision=title)
     xs = np.array([r["update"] for r in rows])
     variants = rows[0]["variants"]
     dots = downsample(rows, max(10, 600 // max(1, np.size(rows[0]["variance_ratio"]))))
@@ -211,15 +216,20 @@ def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: 
                                      line=dict(color=color, width=2, dash="dash")))
             continue
         fig.add_trace(go.Scatter(x=xs, y=ratios.mean(axis=1), name=f"{label}: mean over seeds",
-                                 line=dict(color=color, width=2), legendgroup=variant))
+                                 mode="lines", line=dict(color=color, width=2), legendgroup=variant))
         dx = np.repeat([r["update"] for r in dots], ratios.shape[1])
         dy = np.concatenate([np.asarray(r["variance_ratio"][i]) for r in dots])
         fig.add_trace(go.Scatter(x=dx, y=dy, mode="markers", name=f"{label}: each seed",
-                                 legendgroup=variant,
+                                 legendgroup=variant, showlegend=False,
                                  marker=dict(size=5, color=_rgba(color, 0.45))))
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="a dot: one seed at one update",
+                             marker=dict(size=6, color="gray")))
     fig.update_yaxes(rangemode="tozero")
-    return _layout(fig, title, "update", "variance ÷ no-baseline variance (same episodes)",
-                   height, revision=title)
+    _layout(fig, title, "update", ytitle, height, revision=title)
+    # the legend well below the x-axis title (four entries wrap to two or three rows)
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, xanchor="left"),
+                      margin=dict(t=40, b=120))
+    return fig
 
 
 def variance_parabola(bs: np.ndarray, variance: np.ndarray, marks: dict[str, tuple[float, float]],

@@ -22,12 +22,18 @@ CartPole (section 2, defaults with a short budget):
    no-baseline variance of the same episodes — on average over the run, and for every seed.
 9. The meter draws the no-baseline estimator as the line at 1 and each seed as dots, named in
    the legend.
+10. "A learned V starts untrained: over its first few updates it can even add variance (a dot
+   above 1)": some seed's learned-V dot is above 1 in the first updates, none later.
 """
 import base64
 
 import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
 
+from core.runner import active_runs
 from tests.claims.conftest import figures, trace, wait_for_end
+from tests.pages.conftest import APP
 
 PAGE = "pages/baseline.py"
 
@@ -136,16 +142,26 @@ UPDATES = 15  # a short budget; every other setting is the page's default (3 see
 SEEDS = 3
 
 
-def run_meter(app):
-    at = app(PAGE, cp_max_updates=str(UPDATES))
-    at.button(key="bl_run_start").click().run()
-    wait_for_end(at.session_state["bl_run"]["run"], timeout=240)
+@pytest.fixture(scope="module")
+def meter():
+    """The variance meter after a run of UPDATES updates at the page's defaults."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["cp_max_updates"] = str(UPDATES)
     at.run()
-    return figures(at)["fig_variance"]
+    at.switch_page(PAGE).run()
+    at.button(key="bl_run_start").click().run()
+    try:
+        wait_for_end(at.session_state["bl_run"]["run"], timeout=240)
+        at.run()
+        yield figures(at)["fig_variance"]
+    finally:
+        for run in active_runs():
+            run.stop()
+            run.join(10)
 
 
-def test_claims_8_and_9_the_meter_shows_what_a_baseline_buys(app):
-    fig = run_meter(app)
+def test_claims_8_and_9_the_meter_shows_what_a_baseline_buys(meter):
+    fig = meter
     names = [t["name"] for t in fig["data"]]
     assert "no baseline (1 by definition)" in names
     reference = trace(fig, "no baseline (1 by definition)")
@@ -157,3 +173,9 @@ def test_claims_8_and_9_the_meter_shows_what_a_baseline_buys(app):
         assert np.mean(mean) < 0.8, (label, mean)
         per_seed = array(dots["y"]).reshape(UPDATES, SEEDS).mean(axis=0)
         assert np.all(per_seed < 1), (label, per_seed)
+
+
+def test_claim_10_an_untrained_critic_can_add_variance_at_first(meter):
+    dots = array(trace(meter, "learned V(s): each seed")["y"]).reshape(UPDATES, SEEDS)
+    assert dots[:8].max() > 1
+    assert dots[-5:].max() < 1

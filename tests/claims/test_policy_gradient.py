@@ -23,6 +23,8 @@ REINFORCE on CartPole (section 2, defaults with a short budget):
    the return climbs faster than with it off, on the same seed.
 9. "Change the learning rate during a run — it takes effect at the next update": tested for
    every page in tests/pages/test_live_knobs.py (the record's lr and the chart's mark).
+10. "A run [can reach] 500 and then fall back: the estimate is noisy": the default run does,
+   within its first 40 updates.
 """
 import base64
 import re
@@ -130,3 +132,14 @@ def test_claims_7_and_8_entropy_falls_and_reward_to_go_learns_faster(app):
     last20 = {name: array(trace(figs["fig_pg_returns"], "mean of last 20 episodes")["y"])
               for name, figs in (("on", on), ("off", off))}
     assert last20["on"][-1] > 2 * last20["off"][-1], {k: v[-1] for k, v in last20.items()}
+
+
+def test_claim_10_a_run_can_reach_500_and_fall_back(app):
+    at = app(PAGE, pg_max_updates="40")
+    at.button(key="pg_run_start").click().run()
+    wait_for_end(at.session_state["pg_run"]["run"], timeout=240)
+    at.run()
+    batch = array(trace(figures(at)["fig_pg_returns"], "batch mean")["y"])
+    peak = int(np.argmax(batch))
+    assert batch[peak] >= 450
+    assert batch[peak:].min() < 0.6 * batch[peak]

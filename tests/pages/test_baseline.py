@@ -73,6 +73,8 @@ def test_variance_meter_is_a_matched_ratio_with_seeds_in_the_legend(app):
     assert names[0] == "no baseline (1 by definition)"
     for label in ("batch-mean return", "learned V(s)"):
         assert f"{label}: mean over seeds" in names and f"{label}: each seed" in names
+    legend = [t["name"] for t in meter["data"] if t.get("showlegend", True)]
+    assert "a dot: one seed at one update" in legend
     assert meter["layout"]["yaxis"].get("type") != "log"
     record = run.latest
     np.testing.assert_allclose(record["variance_ratio"], record["grad_variance"] / record["grad_variance_none"])

@@ -84,3 +84,9 @@ def test_live_charts_title_every_axis_and_label_log_ticks(app):
         for axis, layout in spec["layout"].items():
             if axis.startswith(("xaxis", "yaxis")):
                 assert (layout.get("title") or {}).get("text"), (title, axis)
+    # a short run (< 20 points) must not get plotly's default markers: on a band they drew
+    # the seeds' min and max as dots in the default colourway, like seeds of other variants
+    for title in ("Mean return of the last 20 episodes", "approx_kl", "clipfrac", "entropy",
+                  "explained_variance", "value_loss"):
+        for t in specs[title]["data"]:
+            assert t.get("mode") == "lines", (title, t.get("name"), t.get("mode"))
