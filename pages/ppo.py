@@ -71,7 +71,7 @@ def draw(run, records):
         key="fig_ppo_returns")
     right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
         records, "approx_kl", VARIANT_LABELS, x_key="env_steps", title="approx_kl",
-        ytitle="KL(π_old ‖ π) per update, estimated"), run.marks, "env_steps"), key="fig_ppo_kl")
+        ytitle="KL(π_old ‖ π), estimated"), run.marks, "env_steps"), key="fig_ppo_kl")
     left, right = st.columns(2)
     left.plotly_chart(charts.variant_bands(records, "clipfrac", VARIANT_LABELS, x_key="env_steps",
                                            title="clipfrac", ytitle="fraction with |r − 1| > ε"),
@@ -81,10 +81,10 @@ def draw(run, records):
     left, right = st.columns(2)
     left.plotly_chart(charts.variant_bands(records, "explained_variance", VARIANT_LABELS,
                                            x_key="env_steps", title="explained_variance",
-                                           ytitle="explained variance of V (1 = perfect)"),
+                                           ytitle="explained variance of V"),
                       key="fig_ppo_ev")
     right.plotly_chart(charts.variant_bands(records, "value_loss", VARIANT_LABELS, x_key="env_steps",
-                                            title="value_loss", ytitle="critic's squared error (log)",
+                                            title="value_loss", ytitle="critic's squared error",
                                             log=True),
                        key="fig_ppo_vloss")
     payloads = (run.latest or {}).get("_first_seed", {})
