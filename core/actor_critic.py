@@ -32,9 +32,9 @@ from core.advantage import gae
 from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.multiseed import lockstep
-from core.nets import CategoricalPolicy, mlp
+from core.nets import CategoricalPolicy, init_linear_layers, mlp
 from core.pg import ReinforceConfig, train_reinforce
-from core.seeding import RunRandom, seeded_init
+from core.seeding import RunRandom
 
 VARIANTS = ("reinforce", "mc", "td", "gae")
 VARIANT_LABELS = {"reinforce": "REINFORCE", "mc": "actor-critic, MC critic (λ = 1)",
@@ -172,9 +172,9 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
     device = config.device
     rng = RunRandom(seed, device)
     obs_size, n_actions = space_sizes(config.env_id)
-    with seeded_init(seed):
-        model = ActorCritic(obs_size, n_actions, config.hidden,
-                            value_scale=return_scale(config.env_id, config.gamma)).to(device)
+    model = ActorCritic(obs_size, n_actions, config.hidden,
+                        value_scale=return_scale(config.env_id, config.gamma))
+    model = init_linear_layers(model, RunRandom(seed, stream="init").cpu).to(device)
     optimizer = torch.optim.Adam([{"params": model.actor.parameters(), "lr": config.lr},
                                   {"params": model.critic.parameters(), "lr": config.critic_lr}])
     env = make_vec_env(config.env_id, config.envs)

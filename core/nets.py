@@ -22,8 +22,8 @@ def init_linear_layers(module: nn.Module, generator: torch.Generator) -> nn.Modu
     before moving the module to another device).
 
     Why: a layer's constructor draws from torch's global generator, and a thread that reseeds
-    it between two constructors (another session, a notebook) changes the weights even inside
-    core.seeding.seeded_init. Drawn from the run's own generator they are the seed's alone."""
+    it between two constructors (another session, a notebook) changes the weights. Drawn from
+    the run's own generator they are the seed's alone."""
     for layer in module.modules():
         if isinstance(layer, nn.Linear):
             nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)

@@ -30,9 +30,9 @@ import torch
 from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.multiseed import lockstep
-from core.nets import CategoricalPolicy
+from core.nets import CategoricalPolicy, init_linear_layers
 from core.pg import batch_mean_baseline, collect_episodes, returns_to_go
-from core.seeding import RunRandom, seeded_init
+from core.seeding import RunRandom
 
 TEST_FUNCTIONS = ("x", "x²", "1{x > 1}")
 
@@ -221,8 +221,8 @@ def train_reuse(config: ReuseConfig, seed: int, reuse: int) -> Iterator[dict]:
     device = config.device
     rng = RunRandom(seed, device)
     obs_size, n_actions = space_sizes(config.env_id)
-    with seeded_init(seed):
-        policy = CategoricalPolicy(obs_size, n_actions, config.hidden).to(device)
+    policy = CategoricalPolicy(obs_size, n_actions, config.hidden)
+    policy = init_linear_layers(policy, RunRandom(seed, stream="init").cpu).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     env = make_vec_env(config.env_id, config.episodes)
     recent, env_steps, start = deque(maxlen=20), 0, time.perf_counter()

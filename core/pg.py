@@ -24,7 +24,7 @@ import torch
 from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import CategoricalPolicy, init_linear_layers, mlp
-from core.seeding import RunRandom, seeded_init
+from core.seeding import RunRandom
 
 BASELINES = ("none", "batch_mean", "value")
 BASELINE_LABELS = {"none": "no baseline", "batch_mean": "batch-mean return",
@@ -132,10 +132,9 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
     obs_size, n_actions = space_sizes(config.env_id)
     critic = critic_optimizer = None
     init = RunRandom(seed, stream="init").cpu  # the weights are drawn from the run's own generator
-    with seeded_init(seed):  # construction leaves the global generator as it found it
-        policy = init_linear_layers(CategoricalPolicy(obs_size, n_actions, config.hidden), init).to(device)
-        if config.baseline == "value":
-            critic = init_linear_layers(mlp([obs_size, config.hidden, config.hidden, 1]), init).to(device)
+    policy = init_linear_layers(CategoricalPolicy(obs_size, n_actions, config.hidden), init).to(device)
+    if config.baseline == "value":
+        critic = init_linear_layers(mlp([obs_size, config.hidden, config.hidden, 1]), init).to(device)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     if critic is not None:
         critic_optimizer = torch.optim.Adam(critic.parameters(), lr=config.critic_lr)
@@ -230,9 +229,8 @@ def gradient_variance_by_baseline(env_id: str = "CartPole-v1", seed: int = 0, ep
     rng = RunRandom(seed)
     obs_size, n_actions = space_sizes(env_id)
     init = RunRandom(seed, stream="init").cpu
-    with seeded_init(seed):
-        policy = init_linear_layers(CategoricalPolicy(obs_size, n_actions, hidden), init)
-        critic = init_linear_layers(mlp([obs_size, hidden, hidden, 1]), init)
+    policy = init_linear_layers(CategoricalPolicy(obs_size, n_actions, hidden), init)
+    critic = init_linear_layers(mlp([obs_size, hidden, hidden, 1]), init)
     critic_optimizer = torch.optim.Adam(critic.parameters(), lr=0.01)
     batches = []
     for n, offset in ((fit_episodes, 0), (episodes, 10_000)):

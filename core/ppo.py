@@ -29,7 +29,7 @@ from core.actor_critic import (ActorCritic, RolloutCollector, advantages_and_tar
 from core.config import apply_live, knob
 from core.envs import RETURN_RANGE, env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import init_linear_layers
-from core.seeding import RunRandom, seeded_init
+from core.seeding import RunRandom
 
 VARIANTS = ("clip", "adaptive_kl", "fixed_kl", "none")
 VARIANT_LABELS = {"clip": "PPO-clip", "adaptive_kl": "adaptive KL penalty",
@@ -139,8 +139,7 @@ def train_ppo(config: PPOConfig, seed: int, variant: str = "clip") -> Iterator[d
     show = RunRandom(seed, "cpu", stream="shown")
     obs_size, n_actions = space_sizes(config.env_id)
     init = RunRandom(seed, stream="init").cpu  # the weights are drawn from the run's own generator
-    with seeded_init(seed):  # construction leaves the global generator as it found it
-        model = ActorCritic(obs_size, n_actions, config.hidden)
+    model = ActorCritic(obs_size, n_actions, config.hidden)
     if config.ortho_init:
         orthogonal_init(model, init)
     else:

@@ -4,22 +4,18 @@ Why: runs train side by side (K seeds x variants in lockstep, two sessions' thre
 server, a test beside a page). A trainer that calls `torch.manual_seed` and then samples from
 the global generator changes what every neighbour draws, so "same seed, same curve" breaks.
 Here a trainer asks for `RunRandom(seed, device)` and passes its generators explicitly
-(`torch.multinomial(..., generator=rng.torch)`, `rng.numpy.permutation(...)`), and builds its
-networks inside `seeded_init(seed)`: PyTorch's layer constructors draw their initial weights
-from the global generator, so construction happens one at a time, on a forked global state
-seeded for this run, and leaves that state as it found it.
+(`torch.multinomial(..., generator=rng.torch)`, `rng.numpy.permutation(...)`), and draws its
+networks' initial weights from its own generator too (`core.nets.init_linear_layers`): a
+layer's constructor draws from the global generator, which any other thread may reseed at any
+moment, so those first weights are drawn again from the run's `init` stream.
 """
 from __future__ import annotations
 
-import threading
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-
-_INIT_LOCK = threading.Lock()
 
 
 def stream_seed(seed: int, stream: str = "") -> int:
@@ -46,12 +42,3 @@ class RunRandom:
         self.torch = torch.Generator(device=self.device).manual_seed(s)
         self.cpu = self.torch if torch.device(self.device).type == "cpu" else torch.Generator().manual_seed(s)
         self.numpy = np.random.default_rng(s)
-
-
-@contextmanager
-def seeded_init(seed: int, stream: str = "init"):
-    """Build modules deterministically for `seed` without touching anyone else's randomness:
-    one build at a time in this process, on a forked global state that is restored after."""
-    with _INIT_LOCK, torch.random.fork_rng(devices=[]):
-        torch.manual_seed(stream_seed(seed, stream))
-        yield

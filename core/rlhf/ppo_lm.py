@@ -39,7 +39,7 @@ from core.ppo import adapt_beta, clipped_surrogate
 from core.rlhf.labeler import gold_score
 from core.rlhf.model import Sampling, decode, sample
 from core.rlhf.reward import RewardModel, encode_texts
-from core.seeding import RunRandom, seeded_init
+from core.seeding import RunRandom
 
 
 @dataclass
@@ -142,8 +142,7 @@ def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list
     device = config.device
     coins = RunRandom(seed, device)  # sampling completions
     shuffle = RunRandom(seed, device, stream="minibatch")  # minibatch order
-    with seeded_init(seed):
-        policy = PolicyWithValue(copy.deepcopy(lm)).to(device)
+    policy = PolicyWithValue(copy.deepcopy(lm)).to(device)  # its value head starts at zero
     reference = copy.deepcopy(lm).to(device).eval()
     rm = rm.to(device).eval()
     for p in list(reference.parameters()) + list(rm.parameters()):

@@ -13,7 +13,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.config import apply_live, knob
-from core.seeding import seeded_init
 
 
 class RewardModel(nn.Module):
@@ -98,8 +97,7 @@ def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], s
     if len(pairs) < 10:
         raise ValueError("at least 10 labelled pairs are needed to train a reward model.")
     device = config.device
-    with seeded_init(seed):
-        rm = RewardModel(lm).to(device)
+    rm = RewardModel(lm).to(device)  # its head starts at zero: nothing random to draw
     train, held = split(pairs, config.holdout, seed)
     chosen, rejected = _chosen_rejected(train)
     optimizer = torch.optim.Adam(rm.parameters(), lr=config.lr)
@@ -125,7 +123,7 @@ def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], s
             if last:
                 held_acc = accuracy(rm.eval(), tokenizer, held)
             changes = yield {"step": step, "epoch": epoch, "loss": float(loss.item()),
-                             "train_accuracy": float((r_c > r_r).float().mean()),
+                             "train_accuracy": float(((r_c > r_r) + 0.5 * (r_c == r_r)).float().mean()),
                              "heldout_accuracy": held_acc, "lr": float(config.lr),
                              "time_s": time.perf_counter() - start, **({"_rm": rm} if last else {})}
             config = apply_live(config, changes)

@@ -159,7 +159,7 @@ def test_per_episode_gradient_variance_matches_a_manual_computation():
 
 def test_initial_weights_come_from_the_runs_generator_not_the_global_one():
     """A neighbour reseeding torch's global generator mid-construction changed the weights
-    even inside seeded_init (measured: PPO's records differed beside such a thread)."""
+    (measured: PPO's records differed beside such a thread)."""
     from core.nets import init_linear_layers, mlp
 
     def build(global_seed):
