@@ -13,15 +13,18 @@ log-probability, take one gradient step.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import functools
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
 
 from core.config import apply_live, knob
+from core.multiseed import lockstep
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.nets import CategoricalPolicy, init_linear_layers, mlp
 from core.seeding import RunRandom
@@ -205,6 +208,17 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
     finally:
         env.close()
 
+
+
+def _baseline_variant(config: ReinforceConfig, baseline: str, seed: int) -> Iterator[dict]:
+    return train_reinforce(dataclasses.replace(config, baseline=baseline, measure_variance=True), seed)
+
+
+def train_baseline_comparison(config: ReinforceConfig, seeds: Sequence[int]) -> Iterator[dict]:
+    """REINFORCE with each of BASELINES on the same seeds, in lockstep (core.multiseed), each
+    also measuring its gradient variance. Module-level, so `functools.partial(...,
+    seeds=...)` describes the run picklably (a worker process builds it)."""
+    return lockstep(functools.partial(_baseline_variant, config), BASELINES, list(seeds))
 
 def fit_critic(critic, optimizer, obs: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor,
                lr: float) -> float:

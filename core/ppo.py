@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -28,6 +28,7 @@ from core.actor_critic import (ActorCritic, RolloutCollector, advantages_and_tar
                                explained_variance)
 from core.config import apply_live, knob
 from core.envs import RETURN_RANGE, env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
+from core.multiseed import lockstep
 from core.nets import init_linear_layers
 from core.seeding import RunRandom
 
@@ -221,6 +222,12 @@ def train_ppo(config: PPOConfig, seed: int, variant: str = "clip") -> Iterator[d
     finally:
         env.close()
 
+
+
+def train_ppo_comparison(config: PPOConfig, seeds: Sequence[int]) -> Iterator[dict]:
+    """Every one of VARIANTS on the same seeds, in lockstep (core.multiseed). Module-level, so
+    `functools.partial(train_ppo_comparison, seeds=...)` describes the run picklably."""
+    return lockstep(lambda variant, seed: train_ppo(config, seed, variant), VARIANTS, list(seeds))
 
 def normalized_scores(final_returns: np.ndarray, best_observed: float, env_id: str) -> np.ndarray:
     """Schulman et al.'s normalisation: 0 is a random policy, 1 the best return observed."""

@@ -1,6 +1,6 @@
 """Baseline and the variance of the policy gradient: the closed-form variance V(b) on the
 bandit beside sampled estimates, then REINFORCE with and without baselines on K seeds, live."""
-import dataclasses
+import functools
 
 import numpy as np
 import streamlit as st
@@ -11,8 +11,7 @@ from core.baseline import (DEFAULT_LOGITS, DEFAULT_REWARDS, BaselineBanditConfig
                            sampled_estimates, variance_against_shift, variance_curve,
                            variance_trace)
 from core.config import Knob
-from core.multiseed import lockstep
-from core.pg import BASELINE_LABELS, BASELINES, ReinforceConfig, train_reinforce
+from core.pg import BASELINE_LABELS, BASELINES, ReinforceConfig, train_baseline_comparison
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
@@ -101,13 +100,7 @@ show_url_messages()
 seeds = [seed + i for i in range(n_seeds)]
 
 
-def comparison(run_config):
-    return lockstep(lambda variant, s: train_reinforce(
-        dataclasses.replace(run_config, baseline=variant, measure_variance=True), s),
-        BASELINES, seeds)
-
-
-run_controls(RUN_KEY, config, comparison)
+run_controls(RUN_KEY, config, functools.partial(train_baseline_comparison, seeds=tuple(seeds)))
 
 
 def draw(run, records):

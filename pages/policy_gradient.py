@@ -1,5 +1,7 @@
 """Policy gradient (REINFORCE): the exact bandit gradient beside its samples, then live
 REINFORCE on CartPole / Acrobot. Widgets -> configs -> core -> charts; nothing computed here."""
+import functools
+
 import numpy as np
 import streamlit as st
 import torch
@@ -72,7 +74,7 @@ lesson(PAGE, "cartpole")
 config = config_widgets(ReinforceConfig, prefix="pg_", columns=4, exclude=("baseline", "critic_lr"),
                         device=current_device())
 show_url_messages()
-run = run_controls(RUN_KEY, config, lambda c: train_reinforce(c, seed))
+run = run_controls(RUN_KEY, config, functools.partial(train_reinforce, seed=seed))
 
 
 def draw(run, records):

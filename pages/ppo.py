@@ -1,12 +1,13 @@
 """PPO: the clipped objective against a KL penalty and no constraint — the surface, then all
 four variants live on the same seeds with CleanRL's diagnostics and a results table."""
+import functools
+
 import numpy as np
 import streamlit as st
 
 from core.config import Knob, knobs
-from core.multiseed import lockstep
 from core.ppo import (VARIANT_LABELS, VARIANTS, PPOConfig, on_surface, silenced, surface,
-                      train_ppo, variants_table)
+                      train_ppo_comparison, variants_table)
 from ui import charts
 from ui.lessons import lesson
 from ui.params import show_url_messages, widget
@@ -56,7 +57,7 @@ n_seeds = widget(Knob("ppo_seeds", 2, "Seeds K", "Each variant trains on the sam
 show_url_messages()
 config = PPOConfig(**values, device=current_device())
 seeds = [seed + i for i in range(n_seeds)]
-run_controls(RUN_KEY, config, lambda c: lockstep(lambda v, s: train_ppo(c, s, v), VARIANTS, seeds))
+run_controls(RUN_KEY, config, functools.partial(train_ppo_comparison, seeds=tuple(seeds)))
 
 
 def draw(run, records):
