@@ -9,7 +9,7 @@ import torch
 
 from core.pg import BASELINES
 
-from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, ppo, reinforce, rlhf
+from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, ppo, reinforce, rlhf, seen
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
@@ -21,6 +21,9 @@ GROUPS = {
                                         "randomwalk_100runs_s")),
     "offpolicy": (offpolicy.run, ("is_update_ms", "offpolicy_reuse_best_k")),
     "ppo": (ppo.run, ("ppo_cartpole_time_to_475_s", "ppo_cartpole_steps_to_475", "ppo_variants_table")),
+    "seen": (seen.run, tuple(f"seen_{page}_{what}" for page in seen.LIVE_PAGES
+                             for what in ("first_point_s", "browser_cpu", "update_ratio"))
+             + ("seen_server_cpu_per_session",)),
     "rlhf": (rlhf.run, ("rlhf_rm_train_s", "rlhf_ppo_update_s", "rlhf_demo_total_s", "rlhf_peak_rss_mb")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"

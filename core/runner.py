@@ -271,3 +271,34 @@ class Run:
                     pass
             self._clock_stop()
             self._slots.release()
+
+
+def backend() -> str:
+    """Where this server's runs train: "process" (the default) or "thread" (see new_run)."""
+    name = os.environ.get("RLHF_PLAYGROUND_BACKEND", "process")
+    if name not in ("process", "thread"):
+        raise ValueError(f"RLHF_PLAYGROUND_BACKEND={name!r}: use 'process' or 'thread'")
+    return name
+
+
+def capacity() -> int:
+    """How many runs train at once on this server: its workers, or its thread slots."""
+    if backend() == "thread":
+        return MAX_CONCURRENT_RUNS
+    from core.workers import POOL_SIZE
+
+    return POOL_SIZE
+
+
+def new_run(make_iterator: Callable[[], Iterator[dict]], **kwargs) -> Run:
+    """A run on the backend this server is configured for (`RLHF_PLAYGROUND_BACKEND`):
+    "process" (the default: a worker process of core.workers' pool, so training never shares
+    the web server's GIL and its randomness is its own process's) or "thread" (a thread of
+    this process: what tests of the runner itself and notebooks use, with no process to
+    start). A process run needs a picklable `make_iterator` (functools.partial of a
+    module-level function)."""
+    if backend() == "thread":
+        return Run(make_iterator, **kwargs)
+    from core.workers import ProcessRun
+
+    return ProcessRun(make_iterator, **kwargs)
