@@ -1,6 +1,7 @@
 """RLHF on a tiny GPT-2: the pretrained model, human feedback (simulated and yours), a reward
 model, PPO with a KL leash, and over-optimisation of the proxy reward."""
 import dataclasses
+import functools
 
 import streamlit as st
 import torch
@@ -132,8 +133,8 @@ show_url_messages()
 if len(pairs) < 10:
     st.info("Label at least 10 pairs first (step 2).")
 else:
-    run_controls("rlhf_rm_run", rm_config,
-                 lambda c: train_reward_model(c, lm, tokenizer, list(pairs), seed))
+    run_controls("rlhf_rm_run", rm_config,  # picklable: a run may train in a worker process
+                 functools.partial(train_reward_model, lm=lm, tokenizer=tokenizer, pairs=list(pairs), seed=seed))
 
 
 def panel(key: str, draw, ready: bool, start_text: str) -> None:
@@ -179,7 +180,8 @@ if reward_model is None:
     st.info("Train a reward model first (step 3).")
 else:
     run_controls("rlhf_ppo_run", ppo_config,
-                 lambda c: train_rlhf(c, lm, tokenizer, reward_model, list(PROMPTS), seed, WATCH))
+                 functools.partial(train_rlhf, lm=lm, tokenizer=tokenizer, rm=reward_model,
+                                   prompts=list(PROMPTS), seed=seed, watch=WATCH))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -226,8 +228,8 @@ if reward_model is None:
     st.info("Train a reward model first (step 3).")
 else:
     run_controls("rlhf_frontier_run", sweep,
-                 lambda c: frontier(c, list(FRONTIER_BETAS), lm, tokenizer, reward_model,
-                                    list(PROMPTS), seed))
+                 functools.partial(frontier, betas=list(FRONTIER_BETAS), lm=lm, tokenizer=tokenizer,
+                                   rm=reward_model, prompts=list(PROMPTS), seed=seed))
 
 
 def draw_frontier(run, records):

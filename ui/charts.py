@@ -472,36 +472,37 @@ def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300)
                              line=dict(color=PALETTE[1], width=2), marker=dict(size=8)))
     _layout(fig, title, "step", "share ranked as the labeler did", height, revision=title)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    fig.update_layout(showlegend=True)  # from the start, so the chart does not jump when held-out appears
     return legend_above(fig)
 
 
 def reward_frontier(trails: dict, *, title: str, height: int = 420) -> go.Figure:
     """Proxy (left) and gold (right) reward against the KL spent, one colour per beta: each
-    run is a smoothed trail (core.rlhf.ppo_lm.frontier_trails) ending in a large dot. KL on a
-    log axis, so the runs with a strong leash (a nat or two) are as readable as beta = 0's."""
+    run is a faint smoothed trail (core.rlhf.ppo_lm.frontier_trails) ending in a large dot, so
+    the four ends read at a glance. KL on a log axis, so the runs with a strong leash (a nat
+    or two) are as readable as beta = 0's tens of nats."""
     from plotly.subplots import make_subplots
 
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.12,
                         subplot_titles=("reward model's score (proxy)", "labeler's hidden score (gold)"))
+    all_kl = []
     for i, (beta, t) in enumerate(sorted(trails.items())):
         t = {k: np.asarray(v).tolist() for k, v in t.items()}  # plain JSON numbers in the spec
+        all_kl += t["kl"]
         color = PALETTE[i % len(PALETTE)]
-        sizes = [4] * (len(t["kl"]) - 1) + [13]
+        sizes = [3] * (len(t["kl"]) - 1) + [14]
         for col, key, name in ((1, "proxy", f"β = {beta:g}"), (2, "gold", f"β = {beta:g} (gold)")):
             fig.add_trace(go.Scatter(
                 x=t["kl"], y=t[key], name=name, legendgroup=f"{beta:g}", showlegend=col == 1,
-                mode="lines+markers", line=dict(color=color, width=2),
+                mode="lines+markers", line=dict(color=_rgba(color, 0.45), width=1.5),
                 marker=dict(color=color, size=sizes), customdata=t["update"],
                 hovertemplate=f"β = {beta:g}, update %{{customdata}}<br>KL %{{x:.2f}} nats"
                               f"<br>{key} %{{y:.2f}}<extra></extra>"), row=1, col=col)
     _layout(fig, title, "", "", height, revision=title)
-    window = int(next(iter(trails.values()))["update"][0]) if trails else 1
-    fig.update_layout(title=dict(subtitle=dict(
-                          text=f"each run averaged over {window} updates; the large dot is where it ended")),
-                      legend=dict(title="KL weight", orientation="v", x=1.02, xanchor="left",
-                                  y=1, yanchor="top"),
-                      margin=dict(t=80, b=50))
-    fig.update_xaxes(type="log", title="KL(π ‖ π_ref) per completion (nats, log scale)")
+    fig.update_layout(legend=dict(title="KL weight<br>(big dot: end)", orientation="v", x=1.02,
+                                  xanchor="left", y=1, yanchor="top"), margin=dict(t=70, b=50))
+    fig.update_xaxes(type="log", title="KL(π ‖ π_ref) per completion (nats, log scale)",
+                     **log_ticks(all_kl))
     fig.update_yaxes(title="mean reward-model score", col=1)
     fig.update_yaxes(title="mean hidden score", col=2)
     return fig

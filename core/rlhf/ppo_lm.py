@@ -80,11 +80,12 @@ class PolicyWithValue(nn.Module):
         """Log-probabilities of all tokens and values at the positions that predict the last
         n_new tokens: (batch, n_new, vocab) and (batch, n_new)."""
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        out = self.lm(input_ids=ids, attention_mask=mask, position_ids=positions,
-                      output_hidden_states=True)
-        logits = out.logits[:, -n_new - 1:-1]
-        hidden = out.hidden_states[-1][:, -n_new - 1:-1].detach()
-        return torch.log_softmax(logits.float(), -1), self.value_head(hidden).squeeze(-1)
+        # body and head called apart (not output_hidden_states: an unpickled model in a worker
+        # process returned None there), and logits only where they are needed
+        body = self.lm.base_model(input_ids=ids, attention_mask=mask, position_ids=positions)
+        hidden = body.last_hidden_state[:, -n_new - 1:-1]
+        logits = self.lm.get_output_embeddings()(hidden)
+        return torch.log_softmax(logits.float(), -1), self.value_head(hidden.detach()).squeeze(-1)
 
 
 def token_logprobs(logp_all: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:

@@ -3,7 +3,8 @@ labeler's 1,200 pairs, the reward model's 4 epochs, the frontier's 25 updates pe
 defaults; nothing is shortened, so this is the slowest claims file, a few minutes).
 
 1. The reward model learns to stand in for the labeler: its held-out accuracy, drawn only once
-   measured (no 0 % before the first epoch ends), ends near 90 %, far above a coin's 50 %.
+   measured (no 0 % before the first epoch ends), ends above 90 % at the default seed, far
+   above a coin's 50 %.
 2. A larger β spends less KL: on the frontier, the run's final KL falls as β grows.
 3. A larger β buys less proxy reward: the β = 2 run ends with a lower reward-model score than
    the β = 0 run.
@@ -57,7 +58,7 @@ def test_claim_1_the_reward_model_stands_in_for_the_labeler(page):
     train = trace(figs["fig_rm_acc"], "train (batch)")
     assert held["x"][0] > train["x"][0]  # nothing drawn before the first measurement
     assert None not in held["y"] and min(held["y"]) > 0.5
-    assert held["y"][-1] >= 0.85
+    assert held["y"][-1] >= 0.9
 
 
 def test_claim_2_a_larger_beta_spends_less_kl(page):

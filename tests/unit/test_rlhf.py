@@ -221,6 +221,7 @@ def test_held_out_accuracy_is_none_until_measured_and_a_tie_is_half(shipped):
     records = list(train_reward_model(config, lm, tok, pairs, seed=0))
     assert len(records) == 4  # 16 training pairs, batches of 4
     assert all(r["heldout_accuracy"] is None for r in records[:-1])  # not measured yet: not 0
+    assert records[0]["train_accuracy"] == 0.5  # the untrained model ties every pair: a coin's half
     assert records[-1]["heldout_accuracy"] is not None and "_rm" in records[-1]
     assert accuracy(RewardModel(lm), tok, pairs[:4]) == 0.5  # untrained: every pair a tie
 
@@ -402,3 +403,36 @@ def test_fuzz_prompt_path(shipped, text):
         assert notes
     _, _, tokens = sample(lm, tok, [prompt], Sampling(new_tokens=1), torch.Generator().manual_seed(0))
     assert tokens.shape == (1, 1)
+
+
+# ---- a run described picklably trains in a fresh process (the server's worker pool) ------------------
+def _train_in_child(blob: bytes, queue) -> None:
+    import pickle
+    import traceback
+
+    try:
+        make, config = pickle.loads(blob)
+        queue.put(("ok", [{k: v for k, v in r.items() if not k.startswith("_")} for r in make(config)]))
+    except Exception:
+        queue.put(("error", traceback.format_exc()))
+
+
+def test_the_pages_runs_train_in_a_fresh_process(shipped, reward_model):
+    """Pickled and trained in a spawned process, as the page's worker pool does (there, an
+    unpickled GPT-2 returned no hidden states for the value head)."""
+    import functools
+    import multiprocessing
+    import pickle
+
+    lm, tok = shipped
+    _, rm = reward_model
+    make = functools.partial(frontier, betas=[0.0], lm=lm, tokenizer=tok, rm=rm, prompts=list(PROMPTS), seed=0)
+    config = dataclasses.replace(TINY, max_updates=1)
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    child = context.Process(target=_train_in_child, args=(pickle.dumps((make, config)), queue))
+    child.start()
+    status, result = queue.get(timeout=120)
+    child.join(30)
+    assert status == "ok", result
+    assert _records(iter(result)) == _records(make(config))
