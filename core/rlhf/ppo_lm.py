@@ -72,7 +72,8 @@ class PolicyWithValue(nn.Module):
     def __init__(self, lm):
         super().__init__()
         self.lm = lm
-        self.value_head = nn.Linear(lm.config.n_embd, 1)
+        # built without the default random init (it would draw from torch's global generator)
+        self.value_head = nn.utils.skip_init(nn.Linear, lm.config.n_embd, 1)
         nn.init.zeros_(self.value_head.weight)
         nn.init.zeros_(self.value_head.bias)
 

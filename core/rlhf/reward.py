@@ -21,7 +21,8 @@ class RewardModel(nn.Module):
     def __init__(self, lm):
         super().__init__()
         self.body = copy.deepcopy(lm.transformer)
-        self.head = nn.Linear(lm.config.n_embd, 1)
+        # built without the default random init (it would draw from torch's global generator)
+        self.head = nn.utils.skip_init(nn.Linear, lm.config.n_embd, 1)
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
 

@@ -436,3 +436,17 @@ def test_the_pages_runs_train_in_a_fresh_process(shipped, reward_model):
     child.join(30)
     assert status == "ok", result
     assert _records(iter(result)) == _records(make(config))
+
+
+def test_trainers_leave_the_global_generators_alone(shipped, reward_model):
+    lm, tok = shipped
+    _, rm = reward_model
+    pairs = [{"prompt": "the movie was", "a": "great .", "b": "dull .", "preferred": i % 2, "source": "you"}
+             for i in range(12)]
+    torch_state, numpy_state = torch.get_rng_state(), np.random.get_state()[1].copy()
+    list(train_rlhf(dataclasses.replace(TINY, max_updates=1), lm, tok, rm, list(PROMPTS), 0, watch=list(PROMPTS[:1])))
+    list(train_reward_model(RewardConfig(epochs=1, batch=6), lm, tok, pairs, seed=0))
+    one_token_kl_ppo(np.log([0.5, 0.5]), np.array([0.0, 1.0]), 1.0, updates=2)
+    simulated_pairs(lm, tok, list(PROMPTS), 2, seed=0, new_tokens=2)
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    assert np.array_equal(np.random.get_state()[1], numpy_state)
