@@ -466,7 +466,7 @@ def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300)
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[r["step"] for r in rows], y=[r["train_accuracy"] for r in rows],
                              name="train (batch)", line=dict(color=PALETTE[0], width=2)))
-    held = [r for r in records if r["heldout_accuracy"] is not None]
+    held = [r for r in records if r.get("heldout_measured")]
     fig.add_trace(go.Scatter(x=[r["step"] for r in held], y=[r["heldout_accuracy"] for r in held],
                              name="held out (end of each epoch)", mode="lines+markers",
                              line=dict(color=PALETTE[1], width=2), marker=dict(size=8)))

@@ -93,7 +93,8 @@ def accuracy(rm: RewardModel, tokenizer, pairs: list[dict]) -> float:
 
 def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], seed: int) -> Iterator[dict]:
     """One record per step: Bradley-Terry loss, and held-out accuracy, measured at the end of
-    each epoch (None before the first measurement: nothing to draw yet, which is not 0 %). The
+    each epoch (None before the first measurement: nothing to draw yet, which is not 0 %; later
+    records carry the last measurement, and `heldout_measured` marks where it was made). The
     trained model travels as the payload `_rm`. The learning rate is live (send)."""
     if len(pairs) < 10:
         raise ValueError("at least 10 labelled pairs are needed to train a reward model.")
@@ -125,6 +126,6 @@ def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], s
                 held_acc = accuracy(rm.eval(), tokenizer, held)
             changes = yield {"step": step, "epoch": epoch, "loss": float(loss.item()),
                              "train_accuracy": float(((r_c > r_r) + 0.5 * (r_c == r_r)).float().mean()),
-                             "heldout_accuracy": held_acc, "lr": float(config.lr),
+                             "heldout_accuracy": held_acc, "heldout_measured": last, "lr": float(config.lr),
                              "time_s": time.perf_counter() - start, **({"_rm": rm} if last else {})}
             config = apply_live(config, changes)

@@ -57,6 +57,7 @@ def test_claim_1_the_reward_model_stands_in_for_the_labeler(page):
     held = trace(figs["fig_rm_acc"], "held out (end of each epoch)")
     train = trace(figs["fig_rm_acc"], "train (batch)")
     assert held["x"][0] > train["x"][0]  # nothing drawn before the first measurement
+    assert len(held["x"]) == 4  # one measurement per epoch (4 by default), nothing in between
     assert None not in held["y"] and min(held["y"]) > 0.5
     assert held["y"][-1] >= 0.9
 

@@ -223,6 +223,7 @@ def test_held_out_accuracy_is_none_until_measured_and_a_tie_is_half(shipped):
     assert all(r["heldout_accuracy"] is None for r in records[:-1])  # not measured yet: not 0
     assert records[0]["train_accuracy"] == 0.5  # the untrained model ties every pair: a coin's half
     assert records[-1]["heldout_accuracy"] is not None and "_rm" in records[-1]
+    assert [r["heldout_measured"] for r in records] == [False, False, False, True]
     assert accuracy(RewardModel(lm), tok, pairs[:4]) == 0.5  # untrained: every pair a tie
 
 
@@ -450,3 +451,14 @@ def test_trainers_leave_the_global_generators_alone(shipped, reward_model):
     simulated_pairs(lm, tok, list(PROMPTS), 2, seed=0, new_tokens=2)
     assert torch.equal(torch.get_rng_state(), torch_state)
     assert np.array_equal(np.random.get_state()[1], numpy_state)
+
+
+def test_accuracy_chart_draws_held_out_only_where_measured():
+    from ui.charts import reward_model_accuracy
+
+    records = [{"step": s, "train_accuracy": 0.5, "heldout_accuracy": None if s < 3 else 0.8,
+                "heldout_measured": s in (3, 6)} for s in range(1, 7)]
+    fig = reward_model_accuracy(records, title="Accuracy")
+    held = next(t for t in fig.data if t.name.startswith("held out"))
+    assert list(held.x) == [3, 6] and list(held.y) == [0.8, 0.8]
+    assert fig.layout.legend.y > 1  # above the plot, clear of the x-axis title
