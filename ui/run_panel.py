@@ -8,17 +8,19 @@ the trainer applies it to its own copy of the config before its next update.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Callable
 
 import streamlit as st
 
 from core.config import knobs
-from core.runner import FAILED, FINISHED, MAX_CONCURRENT_RUNS, PAUSED, RUNNING, STOPPED, WAITING, Run
+from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run
 
-POLL_S = 0.5
+POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
+FIRST_POLL_S = 0.2  # until the first record is on screen (a student should see it within 1 s)
 
 _STATUS = {
-    WAITING: (":material/hourglass_top:", f"Waiting for a free slot: at most {MAX_CONCURRENT_RUNS} runs train at once "
+    WAITING: (":material/hourglass_top:", "Waiting for a free slot: only a few runs train at once "
                "on this server. It starts as soon as one ends."),
     RUNNING: (":material/directions_run:", "Training…"),
     PAUSED: (":material/pause_circle:", "Paused. Resume to go on from here."),
@@ -38,7 +40,7 @@ def _start(key: str, config, make_iterator) -> None:
     if old is not None:
         old.stop()
     trainer_config = dataclasses.replace(config)  # the trainer's own; the page never touches it
-    run = Run(lambda: make_iterator(trainer_config), name=key)
+    run = new_run(functools.partial(make_iterator, trainer_config), name=key)
     st.session_state[key] = {"run": run, "config": dataclasses.replace(config)}
     run.start()
 
@@ -109,9 +111,12 @@ def _push_live_knobs(entry: dict, slider_config) -> None:
 
 
 def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: str) -> None:
-    """Draw the run under `key` now, and again every POLL_S seconds while it is active."""
+    """Draw the run under `key` now, and again every POLL_S seconds while it is active (every
+    FIRST_POLL_S until its first record has arrived)."""
     run = current_run(key)
-    interval = POLL_S if run is not None and run.active else None
+    interval = None
+    if run is not None and run.active:
+        interval = POLL_S if run.n_seen else FIRST_POLL_S
 
     @st.fragment(run_every=interval)
     def _panel():
@@ -121,6 +126,10 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
             return
         records = run.poll()
         icon, text = _STATUS.get(run.status, ("", ""))
+        place = getattr(run, "queue_position", None)
+        if run.status == WAITING and place is not None:
+            text = (f"Waiting for a free worker: every one of this server's {capacity()} is "
+                    f"training. {place - 1 or 'No'} run{'s' if place != 2 else ''} ahead of this one.")
         st.caption(f"{icon} {text or run.message}  ·  {run.n_seen} updates  ·  "
                    f"{run.elapsed_s:.1f} s")
         if run.status == FAILED:
@@ -128,5 +137,7 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
         draw(run, records)
         if interval is not None and not run.active:
             st.rerun()  # the run ended: redraw the page once and stop polling
+        elif interval == FIRST_POLL_S and run.n_seen:
+            st.rerun()  # the first record is drawn: from now on, the calmer pace
 
     _panel()

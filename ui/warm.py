@@ -10,7 +10,8 @@ has finished, so no page ever sees a half-imported library.
 
 torch (seconds to import) is warmed on a background thread instead, so a cold visit still
 shows its page at once; nothing reads torch from sys.modules behind Python's import lock, so
-a page that needs it simply waits for that import to finish.
+a page that needs it simply waits for that import to finish. The same thread starts the pool
+of worker processes that runs train in (core.workers), so the first Start finds them ready.
 """
 import threading
 
@@ -25,6 +26,13 @@ import pyarrow  # noqa: F401  (st.dataframe's wire format)
 def _warm_torch() -> None:
     import gymnasium  # noqa: F401
     import torch  # noqa: F401
+
+    from core.runner import backend
+
+    if backend() == "process":
+        from core.workers import default_pool
+
+        default_pool()
 
 
 threading.Thread(target=_warm_torch, name="warm-imports", daemon=True).start()
