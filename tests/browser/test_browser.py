@@ -18,6 +18,8 @@ POINTS = """(title) => {
 @pytest.mark.parametrize("name,path", PAGES)
 def test_every_page_loads_without_an_exception(app_url, page, name, path):
     open_page(page, f"{app_url}/{path}")
+    # the whole page, not its first half: spinners ("Loading the model…") gone first
+    page.wait_for_function("() => !document.querySelector(\"[data-testid='stSpinner']\")", timeout=60_000)
     page.wait_for_timeout(500)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, name)
