@@ -8,7 +8,7 @@ import torch
 
 from core.bandit import BanditConfig, default_rewards, sample_gradients, train_bandit
 from core.config import Knob
-from core.envs import record_episode
+from core.envs import record_episode, space_sizes
 from core.pg import ReinforceConfig, policy_from_state, train_reinforce
 from core.seeding import RunRandom
 from ui import charts
@@ -92,9 +92,12 @@ def draw(run, records):
         records, "update", "return_mean", "return_min", "return_max", title="Return per episode",
         xtitle="update", ytitle="return", mean_name="batch mean", band_name="batch min–max",
         extra={"mean of last 20 episodes": "return_avg20"}), run.marks, "update"), key="fig_pg_returns")
-    right.plotly_chart(charts.mark_knob_changes(charts.lines(
-        records, "update", {"entropy": "entropy"}, title="Policy entropy", xtitle="update",
-        ytitle="policy entropy (nats)", height=320), run.marks, "update"), key="fig_pg_entropy")
+    entropy = charts.lines(records, "update", {"entropy": "entropy"}, title="Policy entropy",
+                           xtitle="update", ytitle="policy entropy (nats)", height=320)
+    # from 0 (one action certain) to log |A| (uniform): a wobble of 0.04 nats stays one
+    n_actions = space_sizes(st.session_state[RUN_KEY]["config"].env_id)[1]
+    entropy.update_yaxes(range=[0, 1.05 * np.log(n_actions)])
+    right.plotly_chart(charts.mark_knob_changes(entropy, run.marks, "update"), key="fig_pg_entropy")
 
 
 live_panel(RUN_KEY, draw, "Press **Start** to train a policy; the curves grow as it learns.")

@@ -111,7 +111,7 @@ def _import_labels() -> None:
         imported = pairs_from_json(upload.getvalue())
     except ValueError as exc:
         st.session_state["rlhf_import_note"] = (
-            "error", f"Could not import {upload.name}: {exc} Your {len(labels):,} labels are unchanged.")
+            "error", f"Could not import {upload.name}: {exc} Your labels are unchanged.")
     else:
         labels += imported
         st.session_state["rlhf_import_note"] = ("success", f"Imported {len(imported):,} pairs from {upload.name}.")

@@ -224,8 +224,11 @@ def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: 
                                  marker=dict(size=5, color=_rgba(color, 0.45))))
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="a dot: one seed at one update",
                              marker=dict(size=6, color="gray")))
-    fig.update_yaxes(rangemode="tozero")
-    _layout(fig, title, "update", ytitle, height, revision=title)
+    # a log axis: a ratio of 0.1 and one of 10 are equally far from 1, and one early spike of
+    # an untrained critic no longer squashes every ratio below 1 onto the floor
+    every = np.concatenate([np.ravel(r["variance_ratio"]) for r in rows])
+    fig.update_yaxes(type="log", **log_ticks(np.append(every[every > 0], 1.0)))
+    _layout(fig, title, "update", ytitle + " (log)", height, revision=title)
     # the legend well below the x-axis title (four entries wrap to two or three rows)
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, xanchor="left"),
                       margin=dict(t=40, b=120))

@@ -129,8 +129,19 @@ def screenshot(page, name: str) -> None:
     height = min(int(page.evaluate(CONTENT_HEIGHT)) + 40, 16_000)
     if height > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": height})
-        page.wait_for_timeout(300)
+    settle(page)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def settle(page) -> None:
+    """Wait until the page is drawn: no spinner, no skeleton placeholder, the script between
+    runs (a live panel reruns its fragment every second: one of those gaps), then a moment for
+    plotly to lay the charts out at the new size."""
+    page.wait_for_function(
+        """() => !document.querySelector("[data-testid='stSpinner'], [data-testid='stSkeleton']")
+                && document.querySelector("[data-testid='stApp']").dataset.testScriptState !== 'running'""",
+        timeout=60_000, polling=50)
+    page.wait_for_timeout(1200)
 
 
 def button(page, name: str):
