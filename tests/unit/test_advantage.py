@@ -6,6 +6,7 @@ from gymnasium.utils.env_checker import check_env
 
 from core.actor_critic import ActorCriticConfig, explained_variance, train_actor_critic
 from core.advantage import gae, lambda_study
+from tests.unit.determinism import interleaved_with_reseeds
 
 REWARDS = torch.tensor([1.0, 0.0, 0.0, 1.0])
 VALUES = torch.tensor([0.5, 0.4, 0.3, 0.2])
@@ -164,14 +165,7 @@ def test_same_seed_same_records_interleaved_and_after_a_global_reseed(variant):
     config = ActorCriticConfig(max_updates=3, envs=2, steps=8)
     alone = [_numbers(r) for r in train_variant(config, variant, 1)]
     mine, other = train_variant(config, variant, 1), train_variant(config, "mc", 2)
-    interleaved = []
-    for _ in range(3):
-        next(other)
-        interleaved.append(_numbers(next(mine)))
-        torch.manual_seed(123)
-        np.random.seed(123)
-        torch.rand(100)
-    assert interleaved == alone
+    assert interleaved_with_reseeds(mine, other, 3, _numbers) == alone
 
 
 def test_actor_critic_learning_rates_are_live_through_send():

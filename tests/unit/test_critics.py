@@ -7,6 +7,7 @@ from core.critics import (MC_ALPHAS, CriticsConfig, NStepConfig, alpha_compariso
                           every_visit_mc, nstep_sweep, nstep_td, play_walks, rms_error, td0,
                           train_mc_vs_td)
 from core.envs import RandomWalkEnv
+from tests.unit.determinism import interleaved_with_reseeds, public_numbers
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"n_states": 19, "left_reward": -1.0}])
@@ -121,12 +122,5 @@ def test_step_sizes_are_live_through_send():
 
 def test_same_seed_same_records_interleaved_and_after_a_global_reseed():
     config = CriticsConfig(runs=3, episodes=4, pace=500)
-    numbers = lambda r: {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in r.items()}  # noqa: E731
-    alone = [numbers(r) for r in train_mc_vs_td(config, 1)]
-    mine, other = train_mc_vs_td(config, 1), train_mc_vs_td(config, 2)
-    interleaved = []
-    for _ in range(5):
-        next(other)
-        interleaved.append(numbers(next(mine)))
-        np.random.seed(123)
-    assert interleaved == alone
+    alone = [public_numbers(r) for r in train_mc_vs_td(config, 1)][:5]
+    assert interleaved_with_reseeds(train_mc_vs_td(config, 1), train_mc_vs_td(config, 2), 5) == alone

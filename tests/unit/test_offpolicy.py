@@ -2,12 +2,12 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from core.offpolicy import (REUSE, TEST_FUNCTIONS, ReuseConfig, apply, drifted_policy,
                             effective_sample_size, estimator_variance, importance_sample, kl,
                             normal_log_pdf, ratio_moments, running_estimates, second_moment,
                             softmax, surrogate_gradients, train_reuse, true_value)
+from tests.unit.determinism import interleaved_with_reseeds
 
 
 def test_second_moment_textbook_case_is_e():
@@ -151,14 +151,7 @@ def test_reuse_same_seed_same_records_interleaved_and_after_a_global_reseed():
     config = ReuseConfig(max_updates=3, episodes=2)
     alone = [_numbers(r) for r in train_reuse(config, 1, 4)]
     mine, other = train_reuse(config, 1, 4), train_reuse(config, 2, 16)
-    interleaved = []
-    for _ in range(3):
-        next(other)
-        interleaved.append(_numbers(next(mine)))
-        torch.manual_seed(123)
-        np.random.seed(123)
-        torch.rand(100)
-    assert interleaved == alone
+    assert interleaved_with_reseeds(mine, other, 3, _numbers) == alone
 
 
 def test_reuse_learning_rate_is_live_through_send():

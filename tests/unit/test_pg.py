@@ -4,6 +4,7 @@ import torch
 
 from core.nets import CategoricalPolicy
 from core.pg import ReinforceConfig, reinforce_loss, returns_to_go, train_reinforce
+from tests.unit.determinism import interleaved_with_reseeds
 
 
 def test_returns_to_go_hand_example():
@@ -66,15 +67,7 @@ def test_same_seed_same_records_interleaved_and_after_a_global_reseed(baseline):
     """Convention 1 (issue item 8): the trainer draws from its own generators only."""
     config = ReinforceConfig(max_updates=3, episodes=2, baseline=baseline, measure_variance=True)
     alone = [_numbers(r) for r in train_reinforce(config, 1)]
-    mine, other = train_reinforce(config, 1), train_reinforce(config, 2)
-    interleaved = []
-    for _ in range(3):
-        next(other)
-        interleaved.append(_numbers(next(mine)))
-        torch.manual_seed(123)  # a neighbour reseeding the global generators
-        np.random.seed(123)
-        torch.rand(100)
-    assert interleaved == alone
+    assert interleaved_with_reseeds(train_reinforce(config, 1), train_reinforce(config, 2), 3, _numbers) == alone
 
 
 def test_learning_rates_are_live_through_send():

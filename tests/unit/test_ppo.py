@@ -5,6 +5,7 @@ import torch
 from core.ppo import (VARIANTS, PPOConfig, adapt_beta, clipped_surrogate, kl_penalized_surrogate,
                       normalized_scores, on_surface, orthogonal_init, sample_kl, silenced, surface,
                       train_ppo, variants_table)
+from tests.unit.determinism import interleaved_with_reseeds
 
 EPS = 0.2
 
@@ -95,14 +96,7 @@ def test_same_seed_same_records_interleaved_and_after_a_global_reseed(variant):
     config = PPOConfig(max_updates=3, envs=2, steps=16, epochs=2)
     alone = [_numbers(r) for r in train_ppo(config, 1, variant)]
     mine, other = train_ppo(config, 1, variant), train_ppo(config, 2, variant)
-    interleaved = []
-    for _ in range(3):
-        next(other)
-        interleaved.append(_numbers(next(mine)))
-        torch.manual_seed(123)
-        np.random.seed(123)
-        torch.randperm(50)
-    assert interleaved == alone
+    assert interleaved_with_reseeds(mine, other, 3, _numbers) == alone
     assert [_numbers(r) for r in train_ppo(config, 2, variant)] != alone
 
 
