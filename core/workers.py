@@ -340,11 +340,12 @@ class WorkerPool:
     def _replace(self, i: int, process, conn, run: ProcessRun):
         process.join(1)
         code = process.exitcode
-        run._finish(FAILED, f"The worker process training this run died (exit code {code}); "
-                            "a fresh one has taken its place. Press Reset, then Start to train again.")
         conn.close()
         self.restarts += 1
-        return self._spawn(i)
+        replacement = self._spawn(i)  # before the run hears of it: its next Start finds a worker
+        run._finish(FAILED, f"The worker process training this run died (exit code {code}); "
+                            "a fresh one has taken its place. Press Reset, then Start to train again.")
+        return replacement
 
 
 def _quit(process, conn) -> None:
