@@ -1,11 +1,10 @@
 """RLHF Playground: the entry point. Page config, navigation over pages/, the shared sidebar
 and process-wide setup. Run with `streamlit run app.py`."""
-import ui.warm  # noqa: F401  (first: heavy imports finish before any page draws; see ui/warm.py)
-
 import streamlit as st
 
 from ui.path import PATH
 from ui.sidebar import seed_settings, sidebar
+from ui.warm import warm_in_background
 
 
 @st.cache_resource
@@ -32,3 +31,4 @@ finally:
     # start before this: a run starts on a button press, in a later rerun).
     sidebar()
     _process_setup()
+    warm_in_background()  # torch, pandas, plotly for the next pages: after this one is drawn

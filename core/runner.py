@@ -290,6 +290,15 @@ def capacity() -> int:
     return POOL_SIZE
 
 
+def warm_workers() -> None:
+    """Start this server's worker processes if runs train in processes (it returns at once;
+    the workers import torch and the trainers in the background)."""
+    if backend() == "process":
+        from core.workers import default_pool
+
+        default_pool()
+
+
 def new_run(make_iterator: Callable[[], Iterator[dict]], **kwargs) -> Run:
     """A run on the backend this server is configured for (`RLHF_PLAYGROUND_BACKEND`):
     "process" (the default: a worker process of core.workers' pool, so training never shares

@@ -3,7 +3,10 @@ redraw keeps the student's zoom, and is kept under ~2k points."""
 from __future__ import annotations
 
 import numpy as np
+import pandas  # noqa: F401  (imported, not peeked at: see ui/warm.py)
+import PIL.Image  # noqa: F401  (the same)
 import plotly.graph_objects as go
+import pyarrow  # noqa: F401  (st.dataframe's wire format, warmed with the rest)
 
 MAX_POINTS = 2000
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6",

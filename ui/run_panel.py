@@ -14,7 +14,7 @@ from typing import Callable
 import streamlit as st
 
 from core.config import knobs
-from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run
+from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
 FIRST_POLL_S = 0.2  # until the first record is on screen (a student should see it within 1 s)
@@ -73,6 +73,7 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     the next run. The buttons act in callbacks, before the page redraws, so each shows the
     state it just caused.
     """
+    warm_workers()  # a page with a run is open: its Start should find a worker ready
     run = current_run(key)
     active = run is not None and run.active
     paused = run is not None and run.status == PAUSED
