@@ -62,7 +62,7 @@ right.plotly_chart(charts.running_estimates(ordinary, normalised, truth,
                    key="fig_is_running")
 ess = effective_sample_size(w)
 st.dataframe({
-    "quantity": ["E_p[f] (truth) vs final estimates", "E_q[w²]", f"Var_q(w·f) (one term)",
+    "quantity": ["E_p[f] (truth) vs final estimates", "E_q[w²]", "Var_q(w·f) (one term)",
                  "ESS / n (Kish)"],
     "closed form": [f"{truth:.4f}", f"{moment:.4f}", f"{variance:.4f}",
                     f"{1 / moment:.4f}" if moment > 0 else "—"],

@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from tests.pages.conftest import plotly_specs, wait_for_end, wait_for_records
