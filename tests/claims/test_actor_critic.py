@@ -18,7 +18,6 @@ Section 2, REINFORCE against actor-critic on CartPole (one seed, 100 updates):
 9. "Watch the TD(0) critic: its explained variance climbs like the others' ... while its actor
    learns slowest."
 """
-import base64
 import time
 from pathlib import Path
 
@@ -27,19 +26,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.runner import active_runs
-from tests.claims.conftest import figures, trace
+from tests.claims.conftest import arr, figures, trace
 
 PAGE = "pages/actor_critic.py"
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 UPDATES = 100
-
-
-def arr(values) -> np.ndarray:
-    """A trace's data as drawn: plotly sends numpy arrays as {"dtype", "bdata"(, "shape")}."""
-    if isinstance(values, dict) and "bdata" in values:
-        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-        return out.reshape([int(n) for n in str(values["shape"]).split(",")]) if "shape" in values else out
-    return np.asarray(values, dtype=float)
 
 
 def tradeoff(app, **query) -> dict:

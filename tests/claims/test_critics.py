@@ -16,21 +16,12 @@ Section 2, every α of Example 6.2:
 Section 3, n-step TD on the 19-state walk:
 7. "The error after the first 10 episodes, against α, is lowest for an intermediate n."
 """
-import base64
 
 import numpy as np
 
-from tests.claims.conftest import figures, trace, wait_for_end
+from tests.claims.conftest import arr, figures, trace, wait_for_end
 
 PAGE = "pages/critics.py"
-
-
-def arr(values) -> np.ndarray:
-    """A trace's data as drawn: plotly sends numpy arrays as {"dtype", "bdata"(, "shape")}."""
-    if isinstance(values, dict) and "bdata" in values:
-        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-        return out.reshape([int(n) for n in str(values["shape"]).split(",")]) if "shape" in values else out
-    return np.asarray(values, dtype=float)
 
 
 def live(app, **query):

@@ -28,22 +28,13 @@ Section 3, reuse on CartPole:
 12. "Push K ... and the KL grows, the ratios spread": after the same first batches, the KL and the
     ratio spread grow with K = 1, 4, 16.
 """
-import base64
 
 import numpy as np
 import pytest
 
-from tests.claims.conftest import figures, trace, wait_for_end
+from tests.claims.conftest import arr, figures, trace, wait_for_end
 
 PAGE = "pages/off_policy.py"
-
-
-def arr(values) -> np.ndarray:
-    """A trace's data as drawn: plotly sends numpy arrays as {"dtype", "bdata"(, "shape")}."""
-    if isinstance(values, dict) and "bdata" in values:
-        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-        return out.reshape([int(n) for n in str(values["shape"]).split(",")]) if "shape" in values else out
-    return np.asarray(values, dtype=float)
 
 
 @pytest.fixture
