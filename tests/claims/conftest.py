@@ -7,13 +7,11 @@ renders in Streamlit's AppTest: the plotly spec the browser would receive, found
 chart's widget key. Only budgets (updates, seeds) may be shortened through the URL; every
 other setting is the page's default, so a default that cannot show its lesson fails here.
 """
-import base64
 import json
 
-import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import app, wait_for_end, wait_for_records  # noqa: F401 (fixtures)
+from tests.pages.conftest import app, arr, flat, wait_for_end, wait_for_records  # noqa: F401 (fixtures, helpers)
 
 
 def figures(at: AppTest) -> dict[str, dict]:
@@ -31,11 +29,3 @@ def trace(fig: dict, name: str) -> dict:
     assert len(found) == 1, f"{len(found)} traces named {name!r} in {[t.get('name') for t in fig['data']]}"
     return found[0]
 
-
-def arr(values) -> np.ndarray:
-    """A trace's data as drawn: plotly sends numpy arrays as {"dtype", "bdata"(, "shape")},
-    other sequences as JSON lists."""
-    if isinstance(values, dict) and "bdata" in values:
-        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-        return out.reshape([int(n) for n in str(values["shape"]).split(",")]) if "shape" in values else out
-    return np.asarray(values, dtype=float)

@@ -25,24 +25,16 @@ CartPole (section 2, defaults with a short budget):
 10. "A learned V starts untrained: over its first few updates it can even add variance (a dot
    above 1)": some seed's learned-V dot is above 1 in the first updates, none later.
 """
-import base64
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.runner import active_runs
-from tests.claims.conftest import figures, trace, wait_for_end
+from tests.claims.conftest import flat as array, figures, trace, wait_for_end
 from tests.pages.conftest import APP
 
 PAGE = "pages/baseline.py"
-
-
-def array(data) -> np.ndarray:
-    """A plotly spec's data array: a list, or numpy's typed-array encoding {dtype, bdata}."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).astype(float)
-    return np.asarray(data, dtype=float).ravel()
 
 
 def table(at):

@@ -26,21 +26,13 @@ REINFORCE on CartPole (section 2, defaults with a short budget):
 10. "A run [can reach] 500 and then fall back: the estimate is noisy": the default run does,
    within its first 40 updates.
 """
-import base64
 import re
 
 import numpy as np
 
-from tests.claims.conftest import figures, trace, wait_for_end
+from tests.claims.conftest import flat as array, figures, trace, wait_for_end
 
 PAGE = "pages/policy_gradient.py"
-
-
-def array(data) -> np.ndarray:
-    """A plotly spec's data array: a list, or numpy's typed-array encoding {dtype, bdata}."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).astype(float)
-    return np.asarray(data, dtype=float).ravel()
 
 
 def bandit(at):

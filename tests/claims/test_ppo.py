@@ -25,26 +25,18 @@ need that many: at 10 updates "no constraint" is still level with clip on one se
    entropy is still about ln 2 (CartPole's two actions), while the unconstrained surrogate
    has already collapsed it in that one update.
 """
-import base64
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.runner import active_runs
-from tests.claims.conftest import figures, trace, wait_for_end
+from tests.claims.conftest import flat as array, figures, trace, wait_for_end
 from tests.pages.conftest import APP
 
 PAGE = "pages/ppo.py"
 EPS, BETA = 0.2, 1.0  # the page's defaults, checked in test_claim_1
 UPDATES = 20
-
-
-def array(data) -> np.ndarray:
-    """A plotly spec's data array: a list, or numpy's typed-array encoding {dtype, bdata}."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).astype(float)
-    return np.asarray(data, dtype=float).ravel()
 
 
 def curves(fig: dict, name: str) -> list[tuple[np.ndarray, np.ndarray]]:

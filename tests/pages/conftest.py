@@ -1,7 +1,9 @@
+import base64
 import json
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -50,3 +52,17 @@ def wait_for_end(run: Run, timeout: float = 120.0) -> None:
 
 def plotly_specs(at: AppTest) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def arr(values) -> np.ndarray:
+    """A trace's data as drawn: plotly sends numpy arrays as {"dtype", "bdata"(, "shape")},
+    other sequences as JSON lists."""
+    if isinstance(values, dict) and "bdata" in values:
+        out = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        return out.reshape([int(n) for n in str(values["shape"]).split(",")]) if "shape" in values else out
+    return np.asarray(values, dtype=float)
+
+
+def flat(values) -> np.ndarray:
+    """`arr` as one flat array of floats."""
+    return arr(values).astype(float).ravel()

@@ -1,20 +1,12 @@
-import base64
 
 import numpy as np
 import pytest
 
 from core.pg import ReinforceConfig, train_reinforce
 from core.runner import FAILED, PAUSED, RUNNING, Run
-from tests.pages.conftest import plotly_specs, wait_for_records
+from tests.pages.conftest import flat as array, plotly_specs, wait_for_records
 
 PAGE = "pages/policy_gradient.py"
-
-
-def array(data) -> np.ndarray:
-    """A plotly spec's data array: a list, or numpy's typed-array encoding {dtype, bdata}."""
-    if isinstance(data, dict):
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"])).astype(float)
-    return np.asarray(data, dtype=float).ravel()
 
 
 def test_page_renders_bandit_charts_and_controls(app):
