@@ -8,10 +8,13 @@ chart's widget key. Only budgets (updates, seeds) may be shortened through the U
 other setting is the page's default, so a default that cannot show its lesson fails here.
 """
 import json
+from contextlib import contextmanager
 
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import app, arr, flat, wait_for_end, wait_for_records  # noqa: F401 (fixtures, helpers)
+from core.runner import active_runs
+
+from tests.pages.conftest import APP, app, arr, flat, wait_for_end, wait_for_records  # noqa: F401 (fixtures, helpers)
 
 
 def figures(at: AppTest) -> dict[str, dict]:
@@ -29,3 +32,24 @@ def trace(fig: dict, name: str) -> dict:
     assert len(found) == 1, f"{len(found)} traces named {name!r} in {[t.get('name') for t in fig['data']]}"
     return found[0]
 
+
+
+@contextmanager
+def finished_run(page: str, run_key: str, timeout: float, **query):
+    """An AppTest of `page` (URL `query`: budgets only) after its run under `run_key` has run
+    to its end, redrawn; every run is stopped afterwards. For module-scoped fixtures that
+    several claims read."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(page).run()
+    at.button(key=f"{run_key}_start").click().run()
+    try:
+        wait_for_end(at.session_state[run_key]["run"], timeout=timeout)
+        at.run()
+        yield at
+    finally:
+        for run in active_runs():
+            run.stop()
+            run.join(10)

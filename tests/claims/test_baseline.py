@@ -28,11 +28,8 @@ CartPole (section 2, defaults with a short budget):
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from core.runner import active_runs
-from tests.claims.conftest import flat as array, figures, trace, wait_for_end
-from tests.pages.conftest import APP
+from tests.claims.conftest import finished_run, flat as array, figures, trace
 
 PAGE = "pages/baseline.py"
 
@@ -137,19 +134,8 @@ SEEDS = 3
 @pytest.fixture(scope="module")
 def meter():
     """The variance meter after a run of UPDATES updates at the page's defaults."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["cp_max_updates"] = str(UPDATES)
-    at.run()
-    at.switch_page(PAGE).run()
-    at.button(key="bl_run_start").click().run()
-    try:
-        wait_for_end(at.session_state["bl_run"]["run"], timeout=240)
-        at.run()
+    with finished_run(PAGE, "bl_run", 240, cp_max_updates=str(UPDATES)) as at:
         yield figures(at)["fig_variance"]
-    finally:
-        for run in active_runs():
-            run.stop()
-            run.join(10)
 
 
 def test_claims_8_and_9_the_meter_shows_what_a_baseline_buys(meter):

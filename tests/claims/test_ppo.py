@@ -30,8 +30,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.runner import active_runs
-from tests.claims.conftest import flat as array, figures, trace, wait_for_end
+from tests.claims.conftest import finished_run, flat as array, figures, trace
 from tests.pages.conftest import APP
 
 PAGE = "pages/ppo.py"
@@ -56,20 +55,8 @@ def surface():
 @pytest.fixture(scope="module")
 def trained():
     """The page after a run of UPDATES updates at its defaults (4 variants x 2 seeds)."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["ppo_max_updates"] = str(UPDATES)
-    at.run()
-    at.switch_page(PAGE).run()
-    at.button(key="ppo_run_start").click().run()
-    run = at.session_state["ppo_run"]["run"]
-    try:
-        wait_for_end(run, timeout=300)
-        at.run()
+    with finished_run(PAGE, "ppo_run", 300, ppo_max_updates=str(UPDATES)) as at:
         yield at, figures(at)
-    finally:
-        for r in active_runs():
-            r.stop()
-            r.join(10)
 
 
 def test_claim_1_zero_gradient_exactly_where_shaded(surface):
