@@ -60,47 +60,63 @@ seeds = [seed + i for i in range(n_seeds)]
 run_controls(RUN_KEY, config, functools.partial(train_ppo_comparison, seeds=tuple(seeds)))
 
 
+TABS = ("Return and KL", "Clipping", "Entropy and critic")
+
+
 def draw(run, records):
     if not records:
         st.caption(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…")
         return
     st.dataframe(variants_table(records, st.session_state[RUN_KEY]["config"].env_id), hide_index=True)
-    left, right = st.columns(2)
-    left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
-        records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
-        title="Mean return of the last 20 episodes", ytitle="return"), run.marks, "env_steps"),
-        key="fig_ppo_returns")
-    right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
-        records, "approx_kl", VARIANT_LABELS, x_key="env_steps", title="approx_kl",
-        ytitle="KL(π_old ‖ π), estimated"), run.marks, "env_steps"), key="fig_ppo_kl")
-    left, right = st.columns(2)
+    # only the open tab is drawn at each poll: a student's browser redraws two charts a second,
+    # not eight (on_change="rerun" makes `.open` tell which tab is showing)
+    returns_tab, clip_tab, critic_tab = st.tabs(TABS, key="ppo_live_tab", on_change="rerun")
+    if returns_tab.open:
+        left, right = returns_tab.columns(2)
+        left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+            records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
+            title="Mean return of the last 20 episodes", ytitle="return"), run.marks, "env_steps"),
+            key="fig_ppo_returns")
+        right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
+            records, "approx_kl", VARIANT_LABELS, x_key="env_steps", title="approx_kl",
+            ytitle="KL(π_old ‖ π), estimated"), run.marks, "env_steps"), key="fig_ppo_kl")
+    if clip_tab.open:
+        _draw_clipping(clip_tab, run, records)
+    if critic_tab.open:
+        left, right = critic_tab.columns(2)
+        left.plotly_chart(charts.variant_bands(records, "entropy", VARIANT_LABELS, x_key="env_steps",
+                                               title="entropy", ytitle="policy entropy (nats)"),
+                          key="fig_ppo_entropy")
+        right.plotly_chart(charts.variant_bands(records, "explained_variance", VARIANT_LABELS,
+                                                x_key="env_steps", title="explained_variance",
+                                                ytitle="explained variance of V"),
+                           key="fig_ppo_ev")
+        critic_tab.plotly_chart(charts.variant_bands(records, "value_loss", VARIANT_LABELS,
+                                                     x_key="env_steps", title="value_loss",
+                                                     ytitle="critic's squared error", log=True),
+                                key="fig_ppo_vloss")
+
+
+def _draw_clipping(tab, run, records):
+    """clipfrac over the run, the ratios after the last update, and PPO-clip's last minibatch
+    placed on the surface of section 1."""
+    left, right = tab.columns(2)
     left.plotly_chart(charts.variant_bands(records, "clipfrac", VARIANT_LABELS, x_key="env_steps",
                                            title="clipfrac", ytitle="fraction with |r − 1| > ε"),
                       key="fig_ppo_clipfrac")
-    right.plotly_chart(charts.variant_bands(records, "entropy", VARIANT_LABELS, x_key="env_steps",
-                                            title="entropy", ytitle="policy entropy (nats)"), key="fig_ppo_entropy")
-    left, right = st.columns(2)
-    left.plotly_chart(charts.variant_bands(records, "explained_variance", VARIANT_LABELS,
-                                           x_key="env_steps", title="explained_variance",
-                                           ytitle="explained variance of V"),
-                      key="fig_ppo_ev")
-    right.plotly_chart(charts.variant_bands(records, "value_loss", VARIANT_LABELS, x_key="env_steps",
-                                            title="value_loss", ytitle="critic's squared error",
-                                            log=True),
-                       key="fig_ppo_vloss")
     payloads = (run.latest or {}).get("_first_seed", {})
-    st.plotly_chart(charts.ratio_histograms({v: p["_ratios"] for v, p in payloads.items() if "_ratios" in p},
-                                            VARIANT_LABELS, title="Ratios after the last update"),
-                    key="fig_ppo_ratios")
+    right.plotly_chart(charts.ratio_histograms({v: p["_ratios"] for v, p in payloads.items() if "_ratios" in p},
+                                               VARIANT_LABELS, title="Ratios after the last update"),
+                       key="fig_ppo_ratios")
     points = payloads.get("clip", {}).get("_points")
     if points is not None:
         eps = st.session_state[RUN_KEY]["config"].clip_eps
         r, a = points["ratio"], points["advantage"]
         shown = {"ratio": r, "advantage": a, "silenced": silenced(r, a, eps),
                  "on_curve": on_surface(r, a, eps)}
-        st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, eps, config.kl_beta), eps, shown,
-                                           title="PPO-clip's last minibatch on the surface"),
-                        key="fig_ppo_points")
+        tab.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, eps, config.kl_beta), eps, shown,
+                                            title="PPO-clip's last minibatch on the surface"),
+                         key="fig_ppo_points")
 
 
 live_panel(RUN_KEY, draw, f"Press **Start** to train the {len(VARIANTS)} variants × K seeds.")

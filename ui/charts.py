@@ -1,6 +1,15 @@
 """Plotly figure builders. Every figure has an explicit height and a `uirevision`, so a live
-redraw keeps the student's zoom, and is kept under ~2k points."""
+redraw keeps the student's zoom.
+
+The charts a live panel redraws at every poll (`band_curve`, `lines`, `variant_bands`,
+`paired_bands`, `variance_ratio_meter`, `reward_model_accuracy`, `heatmap`,
+`ratio_histograms`) are built from plain dicts and numpy arrays (`_figure`): plotly's
+property-by-property validation costs ~10 ms a figure, which a page with eight charts paid
+every second per watching student. Their series are downsampled to `MAX_POINTS` (a half-width
+chart is ~600 pixels wide) and sent as float32 typed arrays, a fifth of the JSON size."""
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pandas  # noqa: F401  (imported, not peeked at: see ui/warm.py)
@@ -8,7 +17,10 @@ import PIL.Image  # noqa: F401  (the same)
 import plotly.graph_objects as go
 import pyarrow  # noqa: F401  (st.dataframe's wire format, warmed with the rest)
 
-MAX_POINTS = 2000
+MAX_POINTS = 600
+# plotly validates every figure where this is set (the tests set it: tests/conftest.py), so a
+# misspelt property in a dict-built chart fails a test instead of being silently dropped
+CHECK_FIGURES = os.environ.get("RLHF_PLAYGROUND_CHECK_FIGURES") == "1"
 PALETTE = ("#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6",
            "#9D755D", "#BAB0AC", "#EECA3B")
 
@@ -20,14 +32,43 @@ def downsample(records: list[dict], max_points: int = MAX_POINTS) -> list[dict]:
     return records[::stride] + ([records[-1]] if (len(records) - 1) % stride else [])
 
 
+def _layout_dict(title: str, xtitle: str, ytitle: str, height: int, revision: str) -> dict:
+    return dict(title=dict(text=title), height=height, uirevision=revision,
+                margin=dict(l=10, r=10, t=40, b=20),
+                legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
+                xaxis=dict(title=dict(text=xtitle)), yaxis=dict(title=dict(text=ytitle)))
+
+
 def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int,
             revision: str) -> go.Figure:
-    fig.update_layout(title=title, height=height, uirevision=revision,
-                      margin=dict(l=10, r=10, t=40, b=20),
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"))
-    fig.update_xaxes(title=xtitle)
-    fig.update_yaxes(title=ytitle)
+    layout = _layout_dict(title, xtitle, ytitle, height, revision)
+    axes = layout.pop("xaxis")["title"], layout.pop("yaxis")["title"]
+    fig.update_layout(layout)
+    fig.update_xaxes(title=axes[0])  # every x-axis of a figure with subplots
+    fig.update_yaxes(title=axes[1])
     return fig
+
+
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain trace and layout dicts, validated only under CHECK_FIGURES."""
+    return go.Figure({"data": traces, "layout": layout}, _validate=CHECK_FIGURES)
+
+
+def _series(values) -> np.ndarray:
+    """A series as a float32 array: plotly sends it as a compact typed array."""
+    return np.asarray(values, dtype=np.float32)
+
+
+def _scatter(x, y, **props) -> dict:
+    return dict(type="scatter", x=_series(x), y=_series(y), **props)
+
+
+def _band(x, lo, hi, color: str, **props) -> dict:
+    """A shaded band between `lo` and `hi` over `x`, without a legend entry of its own."""
+    x = _series(x)
+    return _scatter(np.concatenate([x, x[::-1]]), np.concatenate([_series(hi), _series(lo)[::-1]]),
+                    mode="lines", fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
+                    hoverinfo="skip", **props)
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -42,26 +83,23 @@ def band_curve(records: list[dict], x: str, mean: str, lo: str, hi: str, *, titl
     rows = downsample(records)
     xs = [r[x] for r in rows]
     color = PALETTE[0]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[r[hi] for r in rows] + [r[lo] for r in rows][::-1],
-                             mode="lines", fill="toself", fillcolor=_rgba(color, 0.2),
-                             line=dict(width=0), name=band_name, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=xs, y=[r[mean] for r in rows], name=mean_name, mode="lines",
-                             line=dict(color=color, width=2)))
+    traces = [_band(xs, [r[lo] for r in rows], [r[hi] for r in rows], color, name=band_name),
+              _scatter(xs, [r[mean] for r in rows], name=mean_name, mode="lines",
+                       line=dict(color=color, width=2))]
     for i, (name, key) in enumerate((extra or {}).items()):
-        fig.add_trace(go.Scatter(x=xs, y=[r[key] for r in rows], name=name, mode="lines",
-                                 line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2, dash="dot")))
-    return _layout(fig, title, xtitle, ytitle, height, revision=title)
+        traces.append(_scatter(xs, [r[key] for r in rows], name=name, mode="lines",
+                               line=dict(color=PALETTE[(i + 1) % len(PALETTE)], width=2, dash="dot")))
+    return _figure(traces, _layout_dict(title, xtitle, ytitle, height, revision=title))
 
 
 def lines(records: list[dict], x: str, ys: dict[str, str], *, title: str, xtitle: str,
           ytitle: str, height: int = 260) -> go.Figure:
     rows = downsample(records)
-    fig = go.Figure()
-    for i, (name, key) in enumerate(ys.items()):
-        fig.add_trace(go.Scatter(x=[r[x] for r in rows], y=[r[key] for r in rows], name=name,
-                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
-    return _layout(fig, title, xtitle, ytitle, height, revision=title)
+    xs = [r[x] for r in rows]
+    traces = [_scatter(xs, [r[key] for r in rows], name=name, mode="lines",
+                       line=dict(color=PALETTE[i % len(PALETTE)], width=2))
+              for i, (name, key) in enumerate(ys.items())]
+    return _figure(traces, _layout_dict(title, xtitle, ytitle, height, revision=title))
 
 
 def reward_label(r: float) -> str:
@@ -134,7 +172,7 @@ def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, titl
     `records` come from core.multiseed.lockstep: record[key] has shape (variants, seeds).
     x is the update, or the seeds' mean of `x_key` (environment steps, say) per variant."""
     rows = downsample(records)
-    fig = go.Figure()
+    traces = []
     variants = (rows[0].get("variants_of", {}).get(key, rows[0]["variants"])) if rows else []
     for i, variant in enumerate(variants):
         if x_key is None:
@@ -147,17 +185,16 @@ def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, titl
         center = np.exp(np.log(values).mean(axis=1)) if log else values.mean(axis=1)
         # mode="lines" throughout: under 20 points plotly's default adds markers, and a band's
         # corners then show as dots in the default colourway, like seeds of other variants
-        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=list(values.max(axis=1)) + list(values.min(axis=1))[::-1],
-                                 mode="lines", fill="toself", fillcolor=_rgba(color, 0.18),
-                                 line=dict(width=0), hoverinfo="skip", showlegend=False,
-                                 legendgroup=variant))
-        fig.add_trace(go.Scatter(x=xs, y=center, name=labels.get(variant, variant), mode="lines",
-                                 line=dict(color=color, width=2), legendgroup=variant))
+        traces.append(_band(xs, values.min(axis=1), values.max(axis=1), color, showlegend=False,
+                            legendgroup=variant))
+        traces.append(_scatter(xs, center, name=labels.get(variant, variant), mode="lines",
+                               line=dict(color=color, width=2), legendgroup=variant))
+    layout = _layout_dict(title, x_key.replace("_", " ") if x_key else "update", ytitle, height,
+                          revision=title)
     if log:
         values = np.concatenate([np.ravel(r[key]) for r in rows]) if rows else np.array([])
-        fig.update_yaxes(type="log", **log_ticks(values))
-    return _layout(fig, title, x_key.replace("_", " ") if x_key else "update", ytitle, height,
-                   revision=title)
+        layout["yaxis"].update(type="log", **log_ticks(values))
+    return _figure(traces, layout)
 
 
 def _tick_text(v: float) -> str:
@@ -202,10 +239,14 @@ def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: 
     baseline buys. A line for the mean over seeds, and a dot per seed and update (one legend
     entry says what a dot is)."""
     rows = downsample(records)
-    fig = go.Figure()
     ytitle = "variance ÷ no-baseline variance"
+    layout = _layout_dict(title, "update", ytitle + " (log)", height, revision=title)
+    # the legend well below the x-axis title (four entries wrap to two or three rows)
+    layout.update(legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, xanchor="left"),
+                  margin=dict(l=10, r=10, t=40, b=120))
     if not rows:
-        return _layout(fig, title, "update", ytitle, height, revision=title)
+        return _figure([], layout)
+    traces = []
     xs = np.array([r["update"] for r in rows])
     variants = rows[0]["variants"]
     dots = downsample(rows, max(10, 600 // max(1, np.size(rows[0]["variance_ratio"]))))
@@ -214,28 +255,24 @@ def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: 
         label = labels.get(variant, variant)
         ratios = np.array([r["variance_ratio"][i] for r in rows])
         if np.allclose(ratios, 1.0):  # the no-baseline estimator itself
-            fig.add_trace(go.Scatter(x=[xs[0], xs[-1]], y=[1, 1], mode="lines",
-                                     name=f"{label} (1 by definition)",
-                                     line=dict(color=color, width=2, dash="dash")))
+            traces.append(_scatter([xs[0], xs[-1]], [1, 1], mode="lines",
+                                   name=f"{label} (1 by definition)",
+                                   line=dict(color=color, width=2, dash="dash")))
             continue
-        fig.add_trace(go.Scatter(x=xs, y=ratios.mean(axis=1), name=f"{label}: mean over seeds",
-                                 mode="lines", line=dict(color=color, width=2), legendgroup=variant))
+        traces.append(_scatter(xs, ratios.mean(axis=1), name=f"{label}: mean over seeds",
+                               mode="lines", line=dict(color=color, width=2), legendgroup=variant))
         dx = np.repeat([r["update"] for r in dots], ratios.shape[1])
         dy = np.concatenate([np.asarray(r["variance_ratio"][i]) for r in dots])
-        fig.add_trace(go.Scatter(x=dx, y=dy, mode="markers", name=f"{label}: each seed",
-                                 legendgroup=variant, showlegend=False,
-                                 marker=dict(size=5, color=_rgba(color, 0.45))))
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="a dot: one seed at one update",
-                             marker=dict(size=6, color="gray")))
+        traces.append(_scatter(dx, dy, mode="markers", name=f"{label}: each seed",
+                               legendgroup=variant, showlegend=False,
+                               marker=dict(size=5, color=_rgba(color, 0.45))))
+    traces.append(dict(type="scatter", x=[None], y=[None], mode="markers",
+                       name="a dot: one seed at one update", marker=dict(size=6, color="gray")))
     # a log axis: a ratio of 0.1 and one of 10 are equally far from 1, and one early spike of
     # an untrained critic no longer squashes every ratio below 1 onto the floor
     every = np.concatenate([np.ravel(r["variance_ratio"]) for r in rows])
-    fig.update_yaxes(type="log", **log_ticks(np.append(every[every > 0], 1.0)))
-    _layout(fig, title, "update", ytitle + " (log)", height, revision=title)
-    # the legend well below the x-axis title (four entries wrap to two or three rows)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.3, x=0, xanchor="left"),
-                      margin=dict(t=40, b=120))
-    return fig
+    layout["yaxis"].update(type="log", **log_ticks(np.append(every[every > 0], 1.0)))
+    return _figure(traces, layout)
 
 
 def variance_parabola(bs: np.ndarray, variance: np.ndarray, marks: dict[str, tuple[float, float]],
@@ -281,15 +318,14 @@ def paired_bands(records: list[dict], x: str, prefixes: dict[str, str], *, title
     """For each name, a `<prefix>_mean` line with a band from `<prefix>_lo` to `<prefix>_hi`."""
     rows = downsample(records)
     xs = [r[x] for r in rows]
-    fig = go.Figure()
+    traces = []
     for i, (name, p) in enumerate(prefixes.items()):
         color = PALETTE[i % len(PALETTE)]
-        fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[r[f"{p}_hi"] for r in rows] + [r[f"{p}_lo"] for r in rows][::-1],
-                                 fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0),
-                                 hoverinfo="skip", showlegend=False))
-        fig.add_trace(go.Scatter(x=xs, y=[r[f"{p}_mean"] for r in rows], name=name,
-                                 line=dict(color=color, width=2)))
-    return _layout(fig, title, x, ytitle, height, revision=title)
+        traces.append(_band(xs, [r[f"{p}_lo"] for r in rows], [r[f"{p}_hi"] for r in rows], color,
+                            showlegend=False))
+        traces.append(_scatter(xs, [r[f"{p}_mean"] for r in rows], name=name, mode="lines",
+                               line=dict(color=color, width=2)))
+    return _figure(traces, _layout_dict(title, x, ytitle, height, revision=title))
 
 
 def sweep_lines(records: list[dict], *, title: str, height: int = 380) -> go.Figure:
@@ -331,14 +367,14 @@ def heatmap(grid: dict, *, title: str, height: int = 380) -> go.Figure:
     if hi - lo < span:
         mid = (hi + lo) / 2
         lo, hi = mid - span / 2, mid + span / 2
-    fig = go.Figure(go.Contour(x=grid["angles"], y=grid["velocities"], z=values,
-                               colorscale="Viridis", zmin=lo, zmax=hi, ncontours=12,
-                               contours=dict(showlabels=True, labelfont=dict(color="white", size=11)),
-                               colorbar=dict(title="V(s)"), name="V(s)",
-                               hovertemplate="angle %{x:.2f} rad<br>angular velocity %{y:.2f} "
-                                             "rad/s<br>V = %{z:.1f}<extra></extra>"))
-    return _layout(fig, title, "pole angle (rad)", "angular velocity (rad/s)", height,
-                   revision="value heatmap")
+    contour = dict(type="contour", x=_series(grid["angles"]), y=_series(grid["velocities"]),
+                   z=_series(values), colorscale="Viridis", zmin=lo, zmax=hi, ncontours=12,
+                   contours=dict(showlabels=True, labelfont=dict(color="white", size=11)),
+                   colorbar=dict(title=dict(text="V(s)")), name="V(s)",
+                   hovertemplate="angle %{x:.2f} rad<br>angular velocity %{y:.2f} "
+                                 "rad/s<br>V = %{z:.1f}<extra></extra>")
+    return _figure([contour], _layout_dict(title, "pole angle (rad)", "angular velocity (rad/s)",
+                                           height, revision="value heatmap"))
 
 
 def weighted_samples(mu_p, s_p, mu_q, s_q, x: np.ndarray, w: np.ndarray, *, title: str,
@@ -447,21 +483,22 @@ def ppo_surface(ratios: np.ndarray, curves: dict, eps: float, points: dict | Non
 
 def ratio_histograms(ratios: dict[str, np.ndarray], labels: dict[str, str], *, title: str,
                      height: int = 300) -> go.Figure:
-    fig = go.Figure()
-    for i, (variant, r) in enumerate(ratios.items()):
-        fig.add_trace(go.Histogram(x=r, name=labels.get(variant, variant), opacity=0.55,
-                                   xbins=dict(start=0, end=3, size=0.05),
-                                   marker_color=PALETTE[i % len(PALETTE)]))
-    fig.update_layout(barmode="overlay")
-    return _layout(fig, title, "ratio r = π/π_old (last update, first seed)", "samples", height,
-                   revision=title)
+    traces = [dict(type="histogram", x=_series(r), name=labels.get(variant, variant), opacity=0.55,
+                   xbins=dict(start=0, end=3, size=0.05), marker=dict(color=PALETTE[i % len(PALETTE)]))
+              for i, (variant, r) in enumerate(ratios.items())]
+    layout = _layout_dict(title, "ratio r = π/π_old (last update, first seed)", "samples", height,
+                          revision=title)
+    return _figure(traces, dict(layout, barmode="overlay"))
+
+
+LEGEND_ABOVE = dict(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left"),
+                    margin=dict(l=10, r=10, t=75, b=40))
 
 
 def legend_above(fig: go.Figure) -> go.Figure:
     """Move a figure's legend above the plot, clear of the x-axis title (a legend under a
     short chart sits on the axis title)."""
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0, xanchor="left"),
-                      margin=dict(t=75, b=40))
+    fig.update_layout(LEGEND_ABOVE)
     return fig
 
 
@@ -469,17 +506,17 @@ def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300)
     """Training-batch accuracy every step, held-out accuracy only where it was measured (the
     end of each epoch): no point is drawn before the first measurement."""
     rows = downsample(records)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[r["step"] for r in rows], y=[r["train_accuracy"] for r in rows],
-                             name="train (batch)", line=dict(color=PALETTE[0], width=2)))
     held = [r for r in records if r.get("heldout_measured")]
-    fig.add_trace(go.Scatter(x=[r["step"] for r in held], y=[r["heldout_accuracy"] for r in held],
-                             name="held out (end of each epoch)", mode="lines+markers",
-                             line=dict(color=PALETTE[1], width=2), marker=dict(size=8)))
-    _layout(fig, title, "step", "share ranked as the labeler did", height, revision=title)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%")
-    fig.update_layout(showlegend=True)  # from the start, so the chart does not jump when held-out appears
-    return legend_above(fig)
+    traces = [_scatter([r["step"] for r in rows], [r["train_accuracy"] for r in rows],
+                       name="train (batch)", mode="lines", line=dict(color=PALETTE[0], width=2)),
+              _scatter([r["step"] for r in held], [r["heldout_accuracy"] for r in held],
+                       name="held out (end of each epoch)", mode="lines+markers",
+                       line=dict(color=PALETTE[1], width=2), marker=dict(size=8))]
+    layout = _layout_dict(title, "step", "share ranked as the labeler did", height, revision=title)
+    layout["yaxis"].update(range=[0, 1.02], tickformat=".0%")
+    # the legend from the start, so the chart does not jump when held-out appears
+    layout.update(showlegend=True, **LEGEND_ABOVE)
+    return _figure(traces, layout)
 
 
 def reward_frontier(trails: dict, *, title: str, height: int = 420) -> go.Figure:

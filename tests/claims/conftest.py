@@ -26,6 +26,20 @@ def figures(at: AppTest) -> dict[str, dict]:
     return out
 
 
+def figures_of_every_tab(at: AppTest, tabs_key: str) -> dict[str, dict]:
+    """`figures`, with each tab of the tab group under `tabs_key` opened in turn: a live panel
+    draws only the open tab (st.tabs with on_change="rerun")."""
+    labels = [tab.label for tab in at.tabs]
+    out = {}
+    for label in labels:
+        at.session_state[tabs_key] = label
+        at.run()
+        out.update(figures(at))
+    at.session_state[tabs_key] = labels[0]
+    at.run()
+    return out
+
+
 def trace(fig: dict, name: str) -> dict:
     """The trace of `fig` whose legend name is `name` (exactly one)."""
     found = [t for t in fig["data"] if t.get("name") == name]

@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.claims.conftest import finished_run, flat as array, figures, trace
+from tests.claims.conftest import figures, figures_of_every_tab, finished_run, flat as array, trace
 from tests.pages.conftest import APP
 
 PAGE = "pages/ppo.py"
@@ -56,7 +56,7 @@ def surface():
 def trained():
     """The page after a run of UPDATES updates at its defaults (4 variants x 2 seeds)."""
     with finished_run(PAGE, "ppo_run", 300, ppo_max_updates=str(UPDATES)) as at:
-        yield at, figures(at)
+        yield at, figures_of_every_tab(at, "ppo_live_tab")
 
 
 def test_claim_1_zero_gradient_exactly_where_shaded(surface):
