@@ -194,13 +194,15 @@ def train_mc_vs_td(config: CriticsConfig, seed: int) -> Iterator[dict]:
     batch = batch_values(walks, config.v0) if config.batch else None
     V_mc = np.full((1, config.runs, len(true)), config.v0)
     V_td = V_mc.copy()
+    start = time.perf_counter()
     for e in range(config.episodes + 1):
         if e > 0 and batch is None:
             args = (walks.states[:, e - 1], walks.lengths[:, e - 1], walks.exit_rewards[:, e - 1])
             mc_episode(V_mc, *args, np.array([[config.alpha_mc]]))
             nstep_td_episode(V_td, *args, 1, np.array([[config.alpha_td]]))
         mc, td = (batch[0][:, e], batch[1][:, e]) if batch is not None else (V_mc[0], V_td[0])
-        changes = yield {"episode": e, **_summary("rms_mc", rms_error(mc, true)),
+        changes = yield {"episode": e, "update": e, "env_steps": int(walks.lengths[:, :e].sum()),
+                         "time_s": time.perf_counter() - start, **_summary("rms_mc", rms_error(mc, true)),
                          **_summary("rms_td", rms_error(td, true)), "v_mc": mc[0].copy(),
                          "v_td": td[0].copy(), "alpha_mc": float(config.alpha_mc),
                          "alpha_td": float(config.alpha_td), "pace": int(config.pace)}

@@ -13,6 +13,11 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 
+# the comparison's own step counter and clock: a trainer's `time_s` inside lockstep would count
+# the time of the trainers that ran before it in each tick
+OWN_KEYS = ("update", "time_s")
+
+
 def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Sequence[str],
              seeds: Sequence[int]) -> Iterator[dict]:
     """Yield {"update": t, "time_s", "variants", "seeds", key: array (V, K), ...} per tick.
@@ -40,7 +45,7 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
                     records.append(record)
                 rows.append(records)
             reported = [{k for k, v in records[0].items()
-                         if not k.startswith("_") and isinstance(v, (int, float)) and k != "update"
+                         if not k.startswith("_") and isinstance(v, (int, float)) and k not in OWN_KEYS
                          and all(k in r for r in records)} for records in rows]
             out = {"update": tick, "time_s": time.perf_counter() - start,
                    "variants": list(variants), "seeds": list(seeds)}

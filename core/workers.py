@@ -36,17 +36,38 @@ POOL_SIZE = int(os.environ.get("RLHF_PLAYGROUND_WORKERS", "0")) or (os.cpu_count
 
 
 # ---- the worker process -------------------------------------------------------------------
-def _worker_main(conn) -> None:
-    """A worker's whole life: warm the imports once, then serve one run after another."""
+def _warm_up() -> None:
+    """What a worker's first run would otherwise pay before its first record: the trainers'
+    imports, and one throwaway optimiser step (the first `Adam.step` of a process imports
+    torch._dynamo: a second here, which the policy-gradient page's first point waited for).
+    Then the language-model classes, which the RLHF runs unpickle, after the cheap part."""
     import torch
 
-    import core.actor_critic  # noqa: F401  (warm: the first run should not pay for imports)
+    import core.actor_critic  # noqa: F401
     import core.offpolicy  # noqa: F401
     import core.pg  # noqa: F401
     import core.ppo  # noqa: F401
 
     torch.set_num_threads(1)
+    weight = torch.nn.Parameter(torch.zeros(2))
+    optimizer = torch.optim.Adam([weight], lr=0.1)
+    (weight * weight).sum().backward()
+    optimizer.step()
+
+
+def _warm_up_language_models() -> None:
+    from transformers import GPT2LMHeadModel, PreTrainedTokenizerFast  # noqa: F401
+
+    import core.rlhf.ppo_lm  # noqa: F401
+    import core.rlhf.reward  # noqa: F401
+
+
+def _worker_main(conn) -> None:
+    """A worker's whole life: warm up once, then serve one run after another."""
+    _warm_up()
     conn.send(("ready",))
+    if not conn.poll(0):  # no run waiting yet: the RLHF imports before the first one
+        _warm_up_language_models()
     while True:
         try:
             message = conn.recv()

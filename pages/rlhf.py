@@ -149,17 +149,17 @@ def draw_rm(run, records):
         return
     last = records[-1]
     cols = st.columns(3)
-    cols[0].metric("Step", last["step"])
+    cols[0].metric("Step", last["update"])
     cols[1].metric("Bradley–Terry loss", f"{last['loss']:.3f}")
     measured = last["heldout_accuracy"] is not None  # None until the first epoch ends
     cols[2].metric("Held-out accuracy", f"{last['heldout_accuracy']:.1%}" if measured else "not yet",
                    help="Measured on the held-out pairs at the end of each epoch.")
     left, right = st.columns(2)
     left.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
-        records, "step", {"loss": "loss"}, title="Reward-model loss", xtitle="step",
-        ytitle="−log σ(r_w − r_l)", height=300)), run.marks, "step"), key="fig_rm_loss")
+        records, "update", {"loss": "loss"}, title="Reward-model loss", xtitle="step",
+        ytitle="−log σ(r_w − r_l)", height=300)), run.marks, "update"), key="fig_rm_loss")
     right.plotly_chart(charts.mark_knob_changes(charts.reward_model_accuracy(records, title="Accuracy"),
-                                                run.marks, "step"), key="fig_rm_acc")
+                                                run.marks, "update"), key="fig_rm_acc")
 
 
 panel("rlhf_rm_run", draw_rm, len(pairs) >= 10, "Press **Start** to train the reward model on your pairs.")

@@ -507,9 +507,9 @@ def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300)
     end of each epoch): no point is drawn before the first measurement."""
     rows = downsample(records)
     held = [r for r in records if r.get("heldout_measured")]
-    traces = [_scatter([r["step"] for r in rows], [r["train_accuracy"] for r in rows],
+    traces = [_scatter([r["update"] for r in rows], [r["train_accuracy"] for r in rows],
                        name="train (batch)", mode="lines", line=dict(color=PALETTE[0], width=2)),
-              _scatter([r["step"] for r in held], [r["heldout_accuracy"] for r in held],
+              _scatter([r["update"] for r in held], [r["heldout_accuracy"] for r in held],
                        name="held out (end of each epoch)", mode="lines+markers",
                        line=dict(color=PALETTE[1], width=2), marker=dict(size=8))]
     layout = _layout_dict(title, "step", "share ranked as the labeler did", height, revision=title)

@@ -17,7 +17,7 @@ from core.config import knobs
 from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
-FIRST_POLL_S = 0.2  # until the first record is on screen (a student should see it within 1 s)
+FIRST_POLL_S = 0.1  # until the first record is on screen (a student should see it within 1 s)
 
 _STATUS = {
     WAITING: (":material/hourglass_top:", "Waiting for a free slot: only a few runs train at once "

@@ -152,12 +152,14 @@ def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list
     optimizer = torch.optim.Adam([{"params": policy.lm.parameters(), "lr": config.lr},
                                   {"params": policy.value_head.parameters(), "lr": config.value_lr}])
     beta, start, T = config.beta, time.perf_counter(), config.new_tokens
+    env_steps = 0  # tokens generated: each token is one action of the token-level MDP
     for update in range(1, config.max_updates + 1):
         batch_prompts = [prompts[(update * config.prompts + i) % len(prompts)] for i in range(config.prompts)]
         policy.eval()
         ids, mask, tokens = sample(policy.lm, tokenizer, batch_prompts, Sampling(new_tokens=T), coins.torch)
         full_ids, full_mask = torch.cat([ids, tokens], 1), torch.cat([mask, torch.ones_like(tokens)], 1)
         done = completion_mask(tokens, tokenizer.eos_token_id)
+        env_steps += int(done.sum())
         texts = decode(tokenizer, tokens)
         full_texts = [p + " " + t for p, t in zip(batch_prompts, texts)]
         with torch.no_grad():
@@ -198,7 +200,7 @@ def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list
                 clipfracs.append(float((((ratio - 1).abs() > config.clip_eps).float() * m).sum() / m.sum()))
                 value_losses.append(float(value_loss.detach()))
         record = {
-            "update": update, "time_s": time.perf_counter() - start,
+            "update": update, "env_steps": env_steps, "time_s": time.perf_counter() - start,
             "rm_reward": float(scores.mean()), "gold": float(np.mean([gold_score(t) for t in full_texts])),
             "kl": exact_kl, "kl_sample": float(kl.sum(-1).mean()), "entropy": entropy,
             "clipfrac": float(np.mean(clipfracs)), "beta": float(beta), "lr": float(config.lr),

@@ -124,7 +124,7 @@ def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], s
             last = i + config.batch >= len(order)
             if last:
                 held_acc = accuracy(rm.eval(), tokenizer, held)
-            changes = yield {"step": step, "epoch": epoch, "loss": float(loss.item()),
+            changes = yield {"update": step, "epoch": epoch, "loss": float(loss.item()),
                              "train_accuracy": float(((r_c > r_r) + 0.5 * (r_c == r_r)).float().mean()),
                              "heldout_accuracy": held_acc, "heldout_measured": last, "lr": float(config.lr),
                              "time_s": time.perf_counter() - start, **({"_rm": rm} if last else {})}

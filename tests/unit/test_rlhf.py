@@ -456,7 +456,7 @@ def test_trainers_leave_the_global_generators_alone(shipped, reward_model):
 def test_accuracy_chart_draws_held_out_only_where_measured():
     from ui.charts import reward_model_accuracy
 
-    records = [{"step": s, "train_accuracy": 0.5, "heldout_accuracy": None if s < 3 else 0.8,
+    records = [{"update": s, "train_accuracy": 0.5, "heldout_accuracy": None if s < 3 else 0.8,
                 "heldout_measured": s in (3, 6)} for s in range(1, 7)]
     fig = reward_model_accuracy(records, title="Accuracy")
     held = next(t for t in fig.data if t.name.startswith("held out"))
