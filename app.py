@@ -7,16 +7,6 @@ from ui.sidebar import seed_settings, sidebar
 from ui.warm import warm_in_background
 
 
-@st.cache_resource
-def _process_setup() -> bool:
-    # One thread per run: on a small machine this is faster for tiny nets and keeps the
-    # sessions of a class from fighting over cores.
-    import torch
-
-    torch.set_num_threads(1)
-    return True
-
-
 st.set_page_config(page_title="RLHF Playground", page_icon="🎢", layout="wide")
 seed_settings()  # the page needs the language; its widgets are drawn below
 
@@ -30,5 +20,4 @@ finally:
     # After the page, so a cold first visit shows content before torch loads (no run can
     # start before this: a run starts on a button press, in a later rerun).
     sidebar()
-    _process_setup()
     warm_in_background()  # torch, pandas, plotly for the next pages: after this one is drawn

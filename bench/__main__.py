@@ -9,7 +9,7 @@ import torch
 
 from core.pg import BASELINES
 
-from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, ppo, reinforce, rlhf, seen
+from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, ppo, reinforce, rlhf, rlhf_gpu, seen, seen_goals
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
@@ -24,6 +24,9 @@ GROUPS = {
     "seen": (seen.run, tuple(f"seen_{page}_{what}" for page in seen.LIVE_PAGES
                              for what in ("first_point_s", "browser_cpu", "update_ratio"))
              + ("seen_server_cpu_per_session",)),
+    "seen_goals": (seen_goals.run, ("seen_ppo_clip_solve_s", "seen_rlhf_rm_s", "seen_rlhf_ppo_update_s")),
+    "rlhf_gpu": (rlhf_gpu.run, ("rlhf_gpu_ppo_update_s_tiny", "rlhf_gpu_ppo_update_s_large",
+                                "rlhf_gpu_large_parameters")),
     "rlhf": (rlhf.run, ("rlhf_rm_train_s", "rlhf_ppo_update_s", "rlhf_demo_total_s", "rlhf_peak_rss_mb")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"

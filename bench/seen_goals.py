@@ -28,13 +28,13 @@ RM_ACCURACY = 0.85
 PPO_WINDOW_S = 30.0
 STATUS = re.compile(r"(\d+) updates\s+·\s+([\d.]+) s")
 
-# true once the returns chart's PPO-clip line has reached SOLVED (plotly.js has decoded the
-# typed arrays into gd.data by then)
+# true once the returns chart's PPO-clip line has reached SOLVED (read from plotly's _fullData:
+# gd.data keeps the float32 typed arrays the server sends encoded)
 _CLIP_SOLVED = """(solved) => {
   for (const gd of document.querySelectorAll('.js-plotly-plot')) {
     const title = gd.layout && gd.layout.title && (gd.layout.title.text || gd.layout.title);
     if (title !== 'Mean return of the last 20 episodes') continue;
-    for (const trace of gd.data || [])
+    for (const trace of gd._fullData || [])
       if (trace.name === 'PPO-clip' && Array.from(trace.y || []).some(v => v >= solved)) return true;
   }
   return false;

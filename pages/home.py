@@ -1,28 +1,20 @@
 """Home: the RL loop drawn, the map of the path, and how to use the playground."""
+from pathlib import Path
+
 import streamlit as st
 
 from ui.lessons import lesson
 from ui.params import show_url_messages
 from ui.path import PATH
 
-RL_LOOP = """
-digraph {
-  rankdir=LR; bgcolor="transparent"; nodesep=0.5; ranksep=1.6; size="11,3";
-  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=16, width=2.2, height=1.0];
-  agent [label="Agent\\npolicy π_θ(a|s)", fillcolor="#dbe8f6"];
-  env [label="Environment\\np(s'|s,a), r(s,a)", fillcolor="#fde3c8"];
-  agent -> env [label="  action aₜ  ", fontname="Helvetica", color="#4C78A8", penwidth=2];
-  env -> agent [label="  state sₜ₊₁, reward rₜ  ", fontname="Helvetica", color="#F58518", penwidth=2];
-  traj [shape=note, fillcolor="#e3f1df", fontname="Helvetica", fontsize=14,
-        label="trajectory τ = (s₀, a₀, r₀, s₁, a₁, r₁, …)\\nreturn R(τ) = Σₜ γᵗ rₜ\\ngoal: max_θ J(θ) = E_τ~π_θ [R(τ)]"];
-  env -> traj [style=dashed, arrowhead=none, color="gray"];
-}
-"""
+# the loop as a static SVG (assets/rl_loop.svg): the graphviz chart it replaces made the
+# browser load a layout engine on the first visit, most of a second of the home page's first render
+RL_LOOP = (Path(__file__).resolve().parent.parent / "assets" / "rl_loop.svg").read_text(encoding="utf-8")
 
 show_url_messages()
 st.title("🎢 RLHF Playground")
 lesson("home", "intro")
-st.graphviz_chart(RL_LOOP, width="content")
+st.markdown(f"<div style=\"max-width: 760px\">{RL_LOOP}</div>", unsafe_allow_html=True)
 lesson("home", "loop")
 
 st.subheader("The path")

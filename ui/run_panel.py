@@ -1,7 +1,8 @@
 """Run controls and the live panel, shared by every page that trains.
 
-The Run lives in st.session_state; a fragment polls it every half second while it is active
-(the poll is also the run's heartbeat). Widget changes rerun the page but never touch the
+The Run lives in st.session_state; a fragment polls it every second while it is active (the
+poll is also the run's heartbeat), and draws its charts only while the browser tab is in
+front (ui.visibility). Widget changes rerun the page but never touch the
 thread; a change to a knob marked live goes down the run's own channel (`Run.set_live`), and
 the trainer applies it to its own copy of the config before its next update.
 """
@@ -15,6 +16,7 @@ import streamlit as st
 
 from core.config import knobs
 from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
+from ui.visibility import page_hidden
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
 FIRST_POLL_S = 0.1  # until the first record is on screen (a student should see it within 1 s)
@@ -125,7 +127,7 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
         if run is None:
             st.info(empty_text)
             return
-        records = run.poll()
+        records = run.poll()  # also the run's heartbeat: a run in a background tab trains on
         icon, text = _STATUS.get(run.status, ("", ""))
         place = getattr(run, "queue_position", None)
         if run.status == WAITING and place is not None:
@@ -135,6 +137,10 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
                    f"{run.elapsed_s:.1f} s")
         if run.status == FAILED:
             st.error(run.message)
+        if run.active and page_hidden(f"{key}_hidden"):
+            st.caption("The charts pause while this tab is in the background; they are "
+                       "redrawn, up to date, when you come back.")
+            return
         draw(run, records)
         if interval is not None and not run.active:
             st.rerun()  # the run ended: redraw the page once and stop polling

@@ -6,6 +6,8 @@ device list.
 """
 from __future__ import annotations
 
+import sys
+
 import streamlit as st
 
 from core.config import Knob
@@ -34,17 +36,34 @@ def sidebar() -> None:
         widget(LANG, LANG.name, format_func=LANGUAGES.get)
         widget(SEED, SEED.name)
         widget(DEVICE, DEVICE.name, format_func=DEVICE_LABELS.get)
-        preference, device = st.session_state[DEVICE.name], current_device()
-        if preference not in ("auto", device):
-            st.warning(f"{preference} is not available on this server; training on {device}.")
-        st.caption(f"Training on **{device}**.")
+        preference = st.session_state[DEVICE.name]
+        if "torch" in sys.modules:
+            device = current_device()
+            if preference not in ("auto", device):
+                st.warning(f"{preference} is not available on this server; training on {device}.")
+            st.caption(f"Training on **{device}**.")
+        else:  # a first visit to a page that trains nothing: torch is still loading
+            st.caption("Training on the best device this server has (cpu unless a GPU is found).")
         show_url_messages()
 
 
 def current_device() -> str:
+    """The device runs train on. Resolving it imports torch (a second, holding the GIL): the
+    sidebar asks only once torch is loaded, so a cold home page is not held back by it."""
     from core.device import resolve_device
 
+    _one_torch_thread()
     return resolve_device(st.session_state.get(DEVICE.name, "auto"))
+
+
+@st.cache_resource
+def _one_torch_thread() -> bool:
+    # the server's own torch work (demos drawn on a page) in one thread: on a small machine
+    # that is faster for tiny nets and keeps a class's sessions from fighting over cores
+    import torch
+
+    torch.set_num_threads(1)
+    return True
 
 
 def current_seed() -> int:

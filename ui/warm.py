@@ -17,7 +17,9 @@ with a run is first opened (ui.run_panel), not here: spawning them competes with
 render for the cores.
 """
 import threading
+import time
 
+WARM_DELAY_S = 1.0
 _started = threading.Event()
 
 
@@ -29,8 +31,15 @@ def warm_in_background() -> None:
 
 
 def _warm() -> None:
+    # Wait before importing: a script run only queues its page, and the server's event loop
+    # sends it to the browser afterwards. Loading torch's C extension holds the GIL, and
+    # started at once it left that loop waiting: the home page's picture of the RL loop
+    # appeared 0.5-1.3 s after its text. A student reads for longer than this pause.
+    time.sleep(WARM_DELAY_S)
     import gymnasium  # noqa: F401
-    import torch  # noqa: F401
+    import torch
+
+    torch.set_num_threads(1)  # as ui.sidebar.current_device does for a page that needs torch first
 
     import ui.charts  # noqa: F401  (pandas, pyarrow, PIL, plotly)
 

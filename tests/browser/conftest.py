@@ -55,14 +55,14 @@ def start_server(port: int) -> subprocess.Popen:
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def wait_healthy(port: int, timeout: float = 60.0) -> None:
+def wait_healthy(port: int, timeout: float = 60.0, poll_s: float = 0.1) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
                 return
         except OSError:
-            time.sleep(0.1)
+            time.sleep(poll_s)
     raise RuntimeError("streamlit did not become healthy")
 
 

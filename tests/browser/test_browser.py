@@ -5,11 +5,12 @@ from ui.path import PATH
 
 PAGES = [("home", "")] + [(stop.slug, stop.url_path) for stop in PATH]
 
-# The number of points in the plotly chart titled `title` (its longest trace).
+# The number of points in the plotly chart titled `title` (its longest trace). Read from
+# plotly's _fullData: the charts send float32 typed arrays, which `el.data` keeps encoded.
 POINTS = """(title) => {
   for (const el of document.querySelectorAll('.js-plotly-plot')) {
     if (el.layout && el.layout.title && el.layout.title.text.includes(title))
-      return Math.max(...el.data.map(d => (d.x ? d.x.length : 0)));
+      return Math.max(0, ...(el._fullData || []).map(d => (d.x ? d.x.length : 0)));
   }
   return 0;
 }"""
@@ -34,6 +35,32 @@ def test_a_live_reinforce_run_grows_its_chart(app_url, page):
     screenshot(page, "policy_gradient_live")
     button(page, "Pause").click()
     button(page, "Resume").wait_for(timeout=10_000)
+    stop_run(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+# what the browser does when its tab goes to the background (or comes back)
+SET_HIDDEN = """(hidden) => {
+  Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});
+  document.dispatchEvent(new Event('visibilitychange'));
+}"""
+
+
+def test_a_background_tab_stops_redrawing_and_catches_up(app_url, page):
+    """Issue 11: a tab in the background does not redraw; the run trains on, and its charts
+    come back up to date when the student returns."""
+    open_page(page, f"{app_url}/policy-gradient?pg_episodes=4")
+    button(page, "Start").click()
+    page.wait_for_function(f"({POINTS})('Return per episode') >= 3", timeout=30_000)
+    page.evaluate(SET_HIDDEN, True)
+    page.get_by_text("The charts pause while this tab is in the background").wait_for(timeout=10_000)
+    page.wait_for_function(f"({POINTS})('Return per episode') == 0", timeout=10_000)  # not drawn
+    before = page.evaluate("() => document.body.innerText.match(/(\\d+) updates/)[1]")
+    page.wait_for_timeout(3000)
+    after = page.evaluate("() => document.body.innerText.match(/(\\d+) updates/)[1]")
+    assert int(after) > int(before)  # the status line still moves: the run trains on
+    page.evaluate(SET_HIDDEN, False)
+    page.wait_for_function(f"({POINTS})('Return per episode') >= {int(after)}", timeout=10_000)
     stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
@@ -111,8 +138,11 @@ def test_ppo_page_draws_the_surface_and_a_live_run(app_url, page):
     page.wait_for_function(f"({TRACES})('Clipped and KL-penalised surrogates') === 6", timeout=30_000)
     button(page, "Start").click()
     page.wait_for_function(f"({POINTS})('Mean return of the last 20 episodes') >= 6", timeout=90_000)
-    page.get_by_text("PPO-clip's last minibatch on the surface").wait_for(timeout=30_000)
     screenshot(page, "ppo_live")
+    page.get_by_role("tab", name="Clipping").click()  # drawn only when opened
+    page.get_by_text("PPO-clip's last minibatch on the surface").wait_for(timeout=30_000)
+    page.wait_for_function(f"({POINTS})('Mean return of the last 20 episodes') == 0", timeout=10_000)
+    screenshot(page, "ppo_live_clipping")
     stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
 

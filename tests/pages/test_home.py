@@ -2,7 +2,10 @@ def test_home_renders_the_loop_the_path_and_the_guide(app):
     at = app()
     assert not at.exception
     assert at.title[0].value.endswith("RLHF Playground")
-    assert at.get("graphviz_chart"), "the RL loop is drawn"
+    loop = at.get("image")
+    assert len(loop) == 1, "the RL loop is drawn"
+    svg = loop[0].proto.imgs[0].url
+    assert svg.startswith("data:image/svg+xml") or "<svg" in svg, svg[:80]
     text = " ".join(m.value for m in at.markdown)
     for stop in ("Policy gradient", "Baseline", "PPO", "RLHF on a tiny GPT-2"):
         assert stop in text

@@ -462,3 +462,15 @@ def test_accuracy_chart_draws_held_out_only_where_measured():
     held = next(t for t in fig.data if t.name.startswith("held out"))
     assert list(held.x) == [3, 6] and list(held.y) == [0.8, 0.8]
     assert fig.layout.legend.y > 1  # above the plot, clear of the x-axis title
+
+
+def test_the_large_pretrain_size_is_about_ten_times_the_shipped_model(shipped):
+    """`core.rlhf.pretrain --size large`: the GPU benchmark's model, the same pipeline ~10x."""
+    from core.rlhf.model import build_model
+    from core.rlhf.pretrain import SIZES
+
+    lm, tok = shipped
+    tiny = sum(p.numel() for p in build_model(len(tok), **SIZES["tiny"]).parameters())
+    assert tiny == sum(p.numel() for p in lm.parameters())  # "tiny" is what ships
+    large = sum(p.numel() for p in build_model(len(tok), **SIZES["large"]).parameters())
+    assert 7 <= large / tiny <= 14, (tiny, large)
