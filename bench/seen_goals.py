@@ -33,7 +33,7 @@ STATUS = re.compile(r"(\d+) updates\s+·\s+([\d.]+) s")
 _CLIP_SOLVED = """(solved) => {
   for (const gd of document.querySelectorAll('.js-plotly-plot')) {
     const title = gd.layout && gd.layout.title && (gd.layout.title.text || gd.layout.title);
-    if (title !== 'Mean return of the last 20 episodes') continue;
+    if (!String(title).includes('Mean return of the last 20 episodes')) continue;  // Streamlit bolds it
     for (const trace of gd._fullData || [])
       if (trace.name === 'PPO-clip' && Array.from(trace.y || []).some(v => v >= solved)) return true;
   }
