@@ -8,7 +8,7 @@
 """
 import time
 
-from tests.claims.conftest import figures, trace, wait_for_end, wait_for_records  # noqa: F401
+from tests.claims.conftest import figures, flat, trace, wait_for_end, wait_for_records  # noqa: F401
 from ui.path import PATH
 
 PG = "pages/policy_gradient.py"
@@ -29,7 +29,7 @@ def pg_curve(app, seed: int) -> list:
     run = at.session_state["pg_run"]["run"]
     wait_for_end(run, timeout=120)
     at.run()
-    return trace(figures(at)["fig_pg_returns"], "batch mean")["y"]
+    return flat(trace(figures(at)["fig_pg_returns"], "batch mean")["y"]).tolist()
 
 
 def test_claim_2_same_seed_same_curve(app):
