@@ -5,6 +5,7 @@ import streamlit as st
 from ui.path import PATH
 from ui.sidebar import seed_settings, sidebar
 from ui.warm import warm_in_background
+from ui.wayfinding import next_link
 
 
 st.set_page_config(page_title="RLHF Playground", page_icon="🎢", layout="wide")
@@ -19,5 +20,6 @@ try:
 finally:
     # After the page, so a cold first visit shows content before torch loads (no run can
     # start before this: a run starts on a button press, in a later rerun).
+    next_link(page.url_path)
     sidebar()
     warm_in_background()  # torch, pandas, plotly for the next pages: after this one is drawn

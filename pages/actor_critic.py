@@ -12,6 +12,7 @@ from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
 from ui.run_panel import live_panel, run_controls
 from ui.sidebar import current_device, current_seed
+from ui.scenarios import scenario_picker
 
 PAGE = "actor_critic"
 RUN_KEY = "ac_run"
@@ -20,6 +21,7 @@ LAMBDAS = [i / 20 for i in range(21)]
 show_url_messages()
 st.title("🤝 Advantage and actor-critic")
 lesson(PAGE, "intro")
+scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. GAE(lambda): bias against variance ---------------------------------------------------

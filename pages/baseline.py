@@ -17,6 +17,7 @@ from ui.lessons import lesson
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
 from ui.run_panel import live_panel, run_controls
 from ui.sidebar import current_device, current_seed
+from ui.scenarios import scenario_picker
 
 PAGE = "baseline"
 RUN_KEY = "bl_run"
@@ -25,6 +26,7 @@ CLOUD_POINTS = 1500
 show_url_messages()
 st.title("📉 Baseline and variance")
 lesson(PAGE, "intro")
+scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. the bandit in closed form ------------------------------------------------------------

@@ -11,6 +11,7 @@ from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages
 from ui.run_panel import live_panel, run_controls
 from ui.sidebar import current_seed
+from ui.scenarios import scenario_picker
 
 PAGE = "critics"
 RUN_KEY = "cr_run"
@@ -20,6 +21,7 @@ STATES = "ABCDE"
 show_url_messages()
 st.title("🔭 Critics: Monte Carlo vs TD")
 lesson(PAGE, "intro")
+scenario_picker(PAGE)
 seed = current_seed()
 true_values = RandomWalkEnv().true_values()
 

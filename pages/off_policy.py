@@ -17,6 +17,7 @@ from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
 from ui.run_panel import live_panel, run_controls
 from ui.sidebar import current_device, current_seed
+from ui.scenarios import scenario_picker
 
 PAGE = "off_policy"
 RUN_KEY = "op_run"
@@ -26,6 +27,7 @@ K_LABELS = {str(k): f"K = {k}" for k in REUSE}
 show_url_messages()
 st.title("⚖️ Importance sampling and off-policy reuse")
 lesson(PAGE, "intro")
+scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. Gaussians ------------------------------------------------------------------------------

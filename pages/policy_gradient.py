@@ -17,6 +17,7 @@ from ui.media import frames_to_gif
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
 from ui.run_panel import current_run, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
+from ui.scenarios import scenario_picker
 
 PAGE = "policy_gradient"
 RUN_KEY = "pg_run"
@@ -25,6 +26,7 @@ CLOUD_SIZE = 200
 show_url_messages()
 st.title("🎯 Policy gradient (REINFORCE)")
 lesson(PAGE, "intro")
+scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. the bandit: exact gradient vs sampled estimates ------------------------------------

@@ -13,6 +13,7 @@ from ui.lessons import lesson
 from ui.params import show_url_messages, widget
 from ui.run_panel import live_panel, run_controls
 from ui.sidebar import current_device, current_seed
+from ui.scenarios import scenario_picker
 
 PAGE = "ppo"
 RUN_KEY = "ppo_run"
@@ -23,6 +24,7 @@ DETAILS = ("norm_adv", "clip_vloss", "entropy_coef", "max_grad_norm", "ortho_ini
 show_url_messages()
 st.title("✂️ PPO: clip the ratio, or penalise the KL")
 lesson(PAGE, "intro")
+scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. the surface ---------------------------------------------------------------------------

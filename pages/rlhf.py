@@ -17,6 +17,7 @@ from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
 from ui.run_panel import current_run, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
+from ui.scenarios import scenario_picker
 
 PAGE = "rlhf"
 PAIRS = "rlhf_pair_data"
@@ -27,6 +28,7 @@ FRONTIER_UPDATES = 25
 show_url_messages()
 st.title("🤖 RLHF on a tiny GPT-2")
 lesson(PAGE, "intro")
+scenario_picker(PAGE)
 seed, device = current_seed(), current_device()
 
 

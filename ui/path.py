@@ -37,3 +37,12 @@ PATH = (
     Stop("rlhf", "RLHF on a tiny GPT-2", "🤖",
          "Preferences, a reward model and PPO with a KL leash on a real language model."),
 )
+
+
+def next_stop(url_path: str) -> Stop | None:
+    """The stop after the page at `url_path` ("" for home: the first stop); None after the last."""
+    paths = [""] + [stop.url_path for stop in PATH]
+    if url_path not in paths:
+        return None
+    i = paths.index(url_path)
+    return PATH[i] if i < len(PATH) else None

@@ -14,6 +14,7 @@ from core.config import Knob
 from core.device import DEVICES
 from ui.lessons import LANGUAGES
 from ui.params import seed_from_url, show_url_messages, widget
+from ui.wayfinding import glossary
 
 DEVICE_LABELS = {"auto": "auto (best available)", "cuda": "cuda (NVIDIA GPU)",
                  "mps": "mps (Apple GPU)", "cpu": "cpu"}
@@ -45,6 +46,7 @@ def sidebar() -> None:
         else:  # a first visit to a page that trains nothing: torch is still loading
             st.caption("Training on the best device this server has (cpu unless a GPU is found).")
         show_url_messages()
+        glossary()
 
 
 def current_device() -> str:

@@ -65,6 +65,21 @@ def test_a_background_tab_stops_redrawing_and_catches_up(app_url, page):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+@pytest.mark.parametrize("name,path", PAGES)
+def test_every_page_ends_with_a_next_link_and_has_the_glossary(app_url, page, name, path):
+    """Issue 12 item 7, as a student finds it: the next page of the path at the end, and the
+    glossary in the sidebar."""
+    from ui.path import next_stop
+
+    open_page(page, f"{app_url}/{path}")
+    after = next_stop(path)
+    label = f"Next: {after.title}" if after else "Back to the start"
+    page.locator("[data-testid='stPageLink']").filter(has_text=label).last.wait_for(timeout=30_000)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("Glossary").click()
+    sidebar.get_by_text("Reward model").first.wait_for(timeout=10_000)
+
+
 def test_bad_url_values_show_a_message(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?pg_lr=abc&pg_episodes=99999&seed=xyz")
     alerts = page.locator("[data-testid='stAlert']")

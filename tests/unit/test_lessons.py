@@ -8,7 +8,7 @@ import pytest
 from ui.path import PATH
 
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
-PAGES = ["home"] + [stop.slug for stop in PATH]
+PAGES = ["home", "glossary"] + [stop.slug for stop in PATH]
 SECTION = re.compile(r"^<!--\s*section:\s*([\w-]+)\s*-->\s*$", re.M)
 
 
