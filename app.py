@@ -4,12 +4,14 @@ import streamlit as st
 
 from ui.path import PATH
 from ui.sidebar import seed_settings, sidebar
+from ui.presentation import presentation_chrome
 from ui.warm import warm_in_background
 from ui.wayfinding import next_link
 
 
 st.set_page_config(page_title="RLHF Playground", page_icon="🎢", layout="wide")
 seed_settings()  # the page needs the language; its widgets are drawn below
+presentation_chrome()  # in presentation mode: no sidebar, a way out at the top
 
 pages = [st.Page("pages/home.py", title="Home", icon="🏠", default=True)]
 pages += [st.Page(stop.file, title=stop.title, icon=stop.icon, url_path=stop.url_path)

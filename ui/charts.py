@@ -17,6 +17,8 @@ import PIL.Image  # noqa: F401  (the same)
 import plotly.graph_objects as go
 import pyarrow  # noqa: F401  (st.dataframe's wire format, warmed with the rest)
 
+from ui.presentation import CHART_FONT_SCALE, presenting
+
 MAX_POINTS = 600
 # plotly validates every figure where this is set (the tests set it: tests/conftest.py), so a
 # misspelt property in a dict-built chart fails a test instead of being silently dropped
@@ -33,10 +35,15 @@ def downsample(records: list[dict], max_points: int = MAX_POINTS) -> list[dict]:
 
 
 def _layout_dict(title: str, xtitle: str, ytitle: str, height: int, revision: str) -> dict:
-    return dict(title=dict(text=title), height=height, uirevision=revision,
-                margin=dict(l=10, r=10, t=40, b=20),
-                legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
-                xaxis=dict(title=dict(text=xtitle)), yaxis=dict(title=dict(text=ytitle)))
+    layout = dict(title=dict(text=title), height=height, uirevision=revision,
+                  margin=dict(l=10, r=10, t=40, b=20),
+                  legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
+                  xaxis=dict(title=dict(text=xtitle)), yaxis=dict(title=dict(text=ytitle)))
+    if presenting():  # a projector: every label larger, the chart taller to keep its plot area
+        layout.update(font=dict(size=round(12 * CHART_FONT_SCALE)),
+                      title=dict(text=title, font=dict(size=round(16 * CHART_FONT_SCALE))),
+                      height=round(height * 1.25))
+    return layout
 
 
 def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int,

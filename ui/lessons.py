@@ -32,4 +32,12 @@ def lesson_text(page: str, section: str = "intro", lang: str | None = None) -> s
 
 
 def lesson(page: str, section: str = "intro") -> None:
-    st.markdown(lesson_text(page, section))
+    """The section, or in presentation mode the section folded under its heading."""
+    from ui.presentation import presenting
+
+    if presenting():
+        lang = st.session_state.get("lang", "en")
+        with st.expander("Lesson text" if lang == "en" else "课文"):
+            st.markdown(lesson_text(page, section))
+    else:
+        st.markdown(lesson_text(page, section))

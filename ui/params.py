@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from core.config import Knob, knobs, parse_knob
+from ui.presentation import is_hidden
 
 _MESSAGES = "_url_messages"
 _KEPT = "_kept_settings"  # every widget's last value, by key: survives leaving the page
@@ -66,6 +67,8 @@ def widget(k: Knob, key: str, container=None, disabled: bool = False,
     """One widget for one knob, seeded from the URL and written back to it."""
     container = container if container is not None else st
     seed_from_url(k, key)
+    if is_hidden(key, k.name):  # ?hide=: no control; the value from the URL or the default
+        return st.session_state[key]
     common = dict(key=key, help=k.help or None, disabled=disabled)
     if k.kind == "choice":
         value = container.selectbox(k.label, list(k.choices), format_func=format_func, **common)

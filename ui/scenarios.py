@@ -218,6 +218,6 @@ def scenario_picker(page: str) -> Scenario | None:
                      on_click=_on_reset, args=(page,), width="stretch")
         chosen = scenarios.get(slug)
         if chosen is not None:
-            st.markdown(("**Look for:** " if lang == "en" else "**观察：**")
+            st.markdown(("**Look for:** " if lang == "en" else "**观察：** ")  # a space after **: CommonMark
                         + chosen.look_for.get(lang, chosen.look_for["en"]))
     return chosen

@@ -14,6 +14,7 @@ from core.config import Knob
 from core.device import DEVICES
 from ui.lessons import LANGUAGES
 from ui.params import seed_from_url, show_url_messages, widget
+from ui.presentation import PRESENT
 from ui.wayfinding import glossary
 
 DEVICE_LABELS = {"auto": "auto (best available)", "cuda": "cuda (NVIDIA GPU)",
@@ -27,7 +28,7 @@ DEVICE = Knob("device", "auto", "Device", "Where PyTorch trains. Tiny networks a
 
 def seed_settings() -> None:
     """Read the shared settings from the URL before the page runs."""
-    for k in (LANG, SEED, DEVICE):
+    for k in (LANG, SEED, DEVICE, PRESENT):
         seed_from_url(k, k.name)
 
 
@@ -37,6 +38,7 @@ def sidebar() -> None:
         widget(LANG, LANG.name, format_func=LANGUAGES.get)
         widget(SEED, SEED.name)
         widget(DEVICE, DEVICE.name, format_func=DEVICE_LABELS.get)
+        widget(PRESENT, PRESENT.name)
         preference = st.session_state[DEVICE.name]
         if "torch" in sys.modules:
             device = current_device()
