@@ -18,12 +18,15 @@ st.markdown(f"<div style=\"max-width: 760px\">{RL_LOOP}</div>", unsafe_allow_htm
 lesson("home", "loop")
 
 st.subheader("The path")
-cols = st.columns(4)
-for i, stop in enumerate(PATH):
-    with cols[i % 4].container(border=True, height=210):
-        st.markdown(f"**{i + 1}. {stop.icon} {stop.title}**")
-        st.caption(stop.blurb)
-        st.page_link(stop.file, label="Open →")
+# row by row: on a phone the columns of a row stack, so the cards read 1, 2, 3, ... (one
+# st.columns(4) for all seven put card 5 under card 1: 1, 5, 2, 6, 3, 7, 4)
+for row in range(0, len(PATH), 4):
+    cols = st.columns(4)
+    for i, stop in enumerate(PATH[row:row + 4], start=row):
+        with cols[i - row].container(border=True, height=210):
+            st.markdown(f"**{i + 1}. {stop.icon} {stop.title}**")
+            st.caption(stop.blurb)
+            st.page_link(stop.file, label="Open →")
 
 st.subheader("How to use it")
 students, instructors = st.columns(2)

@@ -80,6 +80,22 @@ def test_every_page_ends_with_a_next_link_and_has_the_glossary(app_url, page, na
     sidebar.get_by_text("Reward model").first.wait_for(timeout=10_000)
 
 
+def test_on_a_phone_the_path_reads_in_order(app_url, browser):
+    """Issue 12 item 9: at 390 px the columns stack; the cards must still read 1, 2, 3, ..."""
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        open_page(phone, app_url)
+        tops = []
+        for i, stop in enumerate(PATH):
+            card = phone.get_by_text(f"{i + 1}. {stop.icon} {stop.title}", exact=True)
+            card.wait_for(timeout=30_000)
+            tops.append(card.bounding_box()["y"])
+        assert tops == sorted(tops), tops
+        screenshot(phone, "home_phone")
+    finally:
+        phone.close()
+
+
 def test_bad_url_values_show_a_message(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?pg_lr=abc&pg_episodes=99999&seed=xyz")
     alerts = page.locator("[data-testid='stAlert']")
