@@ -16,6 +16,7 @@ import streamlit as st
 
 from core.config import knobs
 from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
+from ui.export import config_json, metrics_csv, metrics_json
 from ui.visibility import page_hidden
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
@@ -113,6 +114,21 @@ def _push_live_knobs(entry: dict, slider_config) -> None:
         st.caption("Applies to the next run (press Start or Reset): " + ", ".join(pending) + ".")
 
 
+def _export_buttons(key: str, records: list[dict]) -> None:
+    """The run's metrics (CSV, JSON) and its config (JSON), built only when clicked."""
+    config = st.session_state[key]["config"]
+    page = key.removesuffix("_run")
+    cols = st.columns(3)
+    cols[0].download_button("Metrics (CSV)", functools.partial(metrics_csv, records), f"{page}_metrics.csv",
+                            "text/csv", key=f"{key}_export_csv", icon=":material/download:")
+    cols[1].download_button("Metrics (JSON)", functools.partial(metrics_json, records),
+                            f"{page}_metrics.json", "application/json", key=f"{key}_export_json",
+                            icon=":material/download:")
+    cols[2].download_button("Config (JSON)", functools.partial(config_json, page, config),
+                            f"{page}_config.json", "application/json", key=f"{key}_export_config",
+                            icon=":material/download:")
+
+
 def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: str) -> None:
     """Draw the run under `key` now, and again every POLL_S seconds while it is active (every
     FIRST_POLL_S until its first record has arrived)."""
@@ -142,6 +158,8 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
                        "redrawn, up to date, when you come back.")
             return
         draw(run, records)
+        if records and run.status != RUNNING:  # the live view stays light while it trains
+            _export_buttons(key, records)
         if interval is not None and not run.active:
             st.rerun()  # the run ended: redraw the page once and stop polling
         elif interval == FIRST_POLL_S and run.n_seen:

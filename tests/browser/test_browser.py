@@ -96,6 +96,27 @@ def test_on_a_phone_the_path_reads_in_order(app_url, browser):
         phone.close()
 
 
+def test_a_stopped_run_downloads_its_metrics_and_config(app_url, page, tmp_path):
+    """Issue 12 item 5: each kind of export, downloaded as a student would."""
+    import csv
+    import json
+
+    open_page(page, f"{app_url}/policy-gradient?pg_episodes=2&pg_max_updates=3")
+    button(page, "Start").click()
+    button(page, "Metrics (CSV)").wait_for(timeout=60_000)
+    files = {}
+    for label in ("Metrics (CSV)", "Metrics (JSON)", "Config (JSON)"):
+        with page.expect_download(timeout=30_000) as download:
+            button(page, label).click()
+        files[label] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[label])
+    rows = list(csv.DictReader(files["Metrics (CSV)"].open()))
+    assert [r["update"] for r in rows] == ["1", "2", "3"] and float(rows[-1]["return_avg20"]) > 0
+    assert len(json.loads(files["Metrics (JSON)"].read_text())) == 3
+    config = json.loads(files["Config (JSON)"].read_text())
+    assert config["page"] == "pg" and config["config"]["max_updates"] == 3
+
+
 def test_bad_url_values_show_a_message(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?pg_lr=abc&pg_episodes=99999&seed=xyz")
     alerts = page.locator("[data-testid='stAlert']")
