@@ -474,3 +474,29 @@ def test_the_large_pretrain_size_is_about_ten_times_the_shipped_model(shipped):
     assert tiny == sum(p.numel() for p in lm.parameters())  # "tiny" is what ships
     large = sum(p.numel() for p in build_model(len(tok), **SIZES["large"]).parameters())
     assert 7 <= large / tiny <= 14, (tiny, large)
+
+
+def test_the_shipped_start_is_the_page_defaults_labels_and_their_reward_model(shipped):
+    """Issue 12 item 3: assets/rlhf-start/ holds what `python -m core.rlhf.skip_ahead` makes:
+    the labeler's pairs at the page's defaults, and a reward model that ranks the held-out
+    ones as well as its card says."""
+    from core.rlhf.reward import accuracy, split
+    from core.rlhf.skip_ahead import PAIRS_ASKED, SEED, START, load_start
+
+    lm, tok = shipped
+    pairs, rm, card = load_start(lm, tok)
+    assert (START / "reward_model.safetensors").stat().st_size < 10_000_000
+    regenerated = simulated_pairs(lm, tok, list(PROMPTS), PAIRS_ASKED, SEED, 0.0)
+    assert pairs == regenerated and card["pairs"] == len(pairs)
+    _, held = split(pairs, card["reward_config"]["holdout"], SEED)
+    assert accuracy(rm, tok, held) == pytest.approx(card["heldout_accuracy"]) and card["heldout_accuracy"] > 0.85
+
+
+def test_the_shipped_reward_model_refuses_another_model():
+    from core.rlhf.model import build_model
+    from core.rlhf.pretrain import SIZES
+    from core.rlhf.skip_ahead import load_start
+
+    other = build_model(300, **SIZES["large"])
+    with pytest.raises(ValueError, match="shipped tiny GPT-2"):
+        load_start(other, None)
