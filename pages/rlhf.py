@@ -12,6 +12,7 @@ from core.rlhf.labeler import PREFERENCE, gold_score, pairs_from_json, pairs_to_
 from core.rlhf.model import ASSETS, Sampling, decode, load, prepare_prompt, sample
 from core.rlhf.ppo_lm import RLHFConfig, frontier, frontier_trails, train_rlhf, watch_samples
 from core.rlhf.reward import RewardConfig, score, train_reward_model
+from core.rlhf.skip_ahead import load_start
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
@@ -21,6 +22,7 @@ from ui.scenarios import scenario_picker
 
 PAGE = "rlhf"
 PAIRS = "rlhf_pair_data"
+LOADED_RM = "rlhf_loaded_rm"  # (reward model, card) from the shipped start (core.rlhf.skip_ahead)
 WATCH = list(PROMPTS[:4])
 FRONTIER_BETAS = (0.0, 0.1, 0.5, 2.0)
 FRONTIER_UPDATES = 25
@@ -42,9 +44,11 @@ with st.expander("Model: the shipped tiny GPT-2, or another causal language mode
                            help="Any transformers causal LM; a hub name needs a network.")
 try:
     lm, tokenizer = _model(source, device)
+    using_shipped = source == str(ASSETS)
 except Exception as exc:  # a bad folder or an offline hub name: say so, use the shipped model
     st.error(f"Could not load `{source}` ({type(exc).__name__}: {exc}); using the shipped model.")
     lm, tokenizer = _model(str(ASSETS), device)
+    using_shipped = True
 st.caption(f"{type(lm).__name__}: {sum(p.numel() for p in lm.parameters()) / 1e6:.2f} M parameters, "
            f"vocabulary {len(tokenizer)}, on {device}.")
 
@@ -71,6 +75,41 @@ st.dataframe({"completion": decode(tokenizer, tokens),
 
 # ---- 2. human feedback ----------------------------------------------------------------------------
 st.header("2 · Human feedback")
+
+
+def _skip_ahead(lm, tokenizer, device) -> None:
+    """Steps 2 and 3 in one click: the shipped labels (the labeler's, at this page's defaults)
+    replace this session's, and the reward model trained on them stands in for step 3's."""
+    try:
+        pairs, rm, card = load_start(lm, tokenizer, device)
+    except (ValueError, OSError) as exc:
+        st.session_state["rlhf_skip_note"] = ("error", f"Could not skip ahead: {exc}.")
+        return
+    st.session_state[PAIRS] = pairs
+    st.session_state[LOADED_RM] = (rm, card)
+    _drop_run("rlhf_rm_run")  # the loaded reward model is the one PPO uses now
+    st.session_state["rlhf_skip_note"] = (
+        "success", f"Loaded {len(pairs):,} labelled pairs and the reward model trained on them "
+                   f"(held-out accuracy {card['heldout_accuracy']:.1%}). Go on with step 4.")
+
+
+def _drop_run(key: str) -> None:
+    run = current_run(key)
+    if run is not None:
+        run.stop()
+    st.session_state.pop(key, None)
+
+
+with st.container(border=True):
+    shipped = using_shipped
+    st.button("Skip ahead: load the labels and a trained reward model", key="rlhf_skip",
+              icon=":material/fast_forward:", on_click=_skip_ahead, args=(lm, tokenizer, device),
+              disabled=not shipped,
+              help="For a lecture: go straight to PPO and over-optimisation. Steps 2 and 3 stay "
+                   "available to do live." if shipped else "Only for the shipped tiny GPT-2.")
+    skip_note = st.session_state.pop("rlhf_skip_note", None)
+    if skip_note:
+        (st.error if skip_note[0] == "error" else st.success)(skip_note[1])
 lesson(PAGE, "feedback")
 st.markdown(f"**The simulated labeler's hidden preference:** {PREFERENCE}.")
 pairs = st.session_state.setdefault(PAIRS, [])
@@ -167,6 +206,10 @@ def draw_rm(run, records):
 panel("rlhf_rm_run", draw_rm, len(pairs) >= 10, "Press **Start** to train the reward model on your pairs.")
 rm_run = current_run("rlhf_rm_run")
 reward_model = (rm_run.latest or {}).get("_rm") if rm_run is not None else None
+if reward_model is None and LOADED_RM in st.session_state:  # skipped ahead, nothing trained since
+    reward_model, card = st.session_state[LOADED_RM]
+    st.caption(f"Using the shipped reward model (held-out accuracy {card['heldout_accuracy']:.1%} on "
+               f"{card['pairs']:,} pairs). Training one above replaces it.")
 if reward_model is not None:
     text = st.text_input("Score any text", value="the movie was great and funny .", key="rlhf_score")
     checked, _ = prepare_prompt(text, tokenizer)

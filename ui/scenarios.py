@@ -125,10 +125,11 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
     "rlhf": (
         Scenario("reward-hacking",
                  {"en": "β = 0: reward hacking", "zh": "β = 0：奖励黑客"},
-                 {"en": "Label, train the reward model, then run step 4 without the KL leash: the reward "
-                        "model's score keeps rising while the labeler's hidden score rises, then falls, "
-                        "and the KL to the reference runs away. Step 5 draws the same for several β.",
-                  "zh": "先标注、训练奖励模型，然后在没有 KL 约束的情况下运行第 4 步：奖励模型的分数一路上升，"
+                 {"en": "Press 'Skip ahead' in step 2 (or label and train the reward model yourself), "
+                        "then run step 4 without the KL leash: the reward model's score keeps rising "
+                        "while the labeler's hidden score rises, then falls, and the KL to the reference "
+                        "runs away. Step 5 draws the same for several β.",
+                  "zh": "在第 2 步点击“Skip ahead”（或自己标注并训练奖励模型），然后在没有 KL 约束的情况下运行第 4 步：奖励模型的分数一路上升，"
                         "标注者的隐藏分数却先升后降，与参考模型的 KL 不断增大。第 5 步对多个 β 画出同样的对比。"},
                  {"rlhf_ppo_beta": "0"}),
     ),

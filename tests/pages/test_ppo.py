@@ -70,7 +70,9 @@ def test_only_the_surface_knobs_sit_by_the_surface(app):
     order = [e.proto.id.rsplit("-", 1)[-1] if e.type == "plotly_chart" else getattr(e, "key", None)
              for e in _walk(at.main, [])]
     surface = order.index("fig_ppo_surface")
-    assert {k for k in order[:surface] if k} == {"ppo_clip_eps", "ppo_kl_beta"}
+    # above the surface: the scenario picker (issue 12), then the surface's own two knobs
+    assert {k for k in order[:surface] if k} == {"ppo_scenario", "ppo_reset_defaults", "ppo_clip_eps",
+                                                 "ppo_kl_beta"}
     assert {"ppo_lr", "ppo_kl_target"} <= set(order[surface:])
 
 

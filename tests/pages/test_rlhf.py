@@ -125,3 +125,19 @@ def test_every_widget_key_is_this_pages(app):
             for w in getattr(at, kind) if getattr(w, "key", None)]
     sidebar = {"lang", "seed", "device"}
     assert keys and all(k.startswith(("rlhf_", "rm_")) or k in sidebar for k in keys), keys
+
+
+def test_skip_ahead_loads_labels_and_a_reward_model_and_reaches_ppo(app):
+    """Issue 12 item 3: one click from the pretrained model to PPO."""
+    at = app(PAGE, rlhf_ppo_prompts="4", rlhf_ppo_new_tokens="4", rlhf_ppo_epochs="1")
+    assert not at.get("button") or "rlhf_ppo_run_start" not in [b.key for b in at.button]
+    at.button(key="rlhf_skip").click().run()
+    assert not at.exception
+    assert any("Loaded 981 labelled pairs" in s.value for s in at.success)
+    assert any("981 labelled pairs" in c.value for c in at.caption)
+    assert any("Using the shipped reward model" in c.value for c in at.caption)
+    at.button(key="rlhf_ppo_run_start").click().run()
+    run = at.session_state["rlhf_ppo_run"]["run"]
+    wait_for_records(run, 1, timeout=120)
+    assert run.status != "failed", run.message
+

@@ -5,7 +5,7 @@ from tests.pages.conftest import APP
 from ui.path import PATH
 
 PAGES = [stop.file for stop in PATH]
-SHARED = {"lang", "seed", "device"}  # the sidebar: the same on every page by design
+SHARED = {"lang", "seed", "device", "present"}  # the sidebar: the same on every page by design
 
 
 def keyed_widgets(at) -> dict[str, object]:
