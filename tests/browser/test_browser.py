@@ -117,6 +117,17 @@ def test_a_stopped_run_downloads_its_metrics_and_config(app_url, page, tmp_path)
     assert config["page"] == "pg" and config["config"]["max_updates"] == 3
 
 
+def test_rlhf_skip_ahead_reaches_ppo_in_one_click(app_url, page):
+    """Issue 12 item 3: from the pretrained model to PPO without labelling or training."""
+    open_page(page, f"{app_url}/rlhf?rlhf_ppo_prompts=8&rlhf_ppo_new_tokens=8&rlhf_ppo_max_updates=2")
+    button(page, "Skip ahead: load the labels and a trained reward model").click()
+    page.get_by_text("Loaded 981 labelled pairs").wait_for(timeout=60_000)
+    page.locator(".st-key-rlhf_ppo_run_start button").click()
+    page.get_by_text("2 updates").first.wait_for(timeout=120_000)
+    screenshot(page, "rlhf_skip_ahead")
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
 def test_bad_url_values_show_a_message(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?pg_lr=abc&pg_episodes=99999&seed=xyz")
     alerts = page.locator("[data-testid='stAlert']")
