@@ -10,7 +10,7 @@ from core.config import Knob
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
-from ui.run_panel import live_panel, run_controls
+from ui.run_panel import ghost_chart, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -85,10 +85,13 @@ def draw(run, records):
     shared = min(float(last["env_steps"][k].mean()) for k in range(len(last["variants"])))
     left, right = st.columns(2)
     marks = run.marks
-    returns = charts.mark_knob_changes(charts.variant_bands(
-        records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
-        title="Mean return of the last 20 episodes", ytitle="return (band: min–max over seeds)"),
-        marks, "env_steps")
+    def returns_chart(recs):
+        return charts.variant_bands(recs, "return_avg20", VARIANT_LABELS, x_key="env_steps",
+                                    title="Mean return of the last 20 episodes",
+                                    ytitle="return (band: min–max over seeds)")
+
+    returns = charts.mark_knob_changes(charts.with_ghost(returns_chart(records), ghost_chart(RUN_KEY, returns_chart)),
+                                       marks, "env_steps")
     ev = charts.mark_knob_changes(charts.variant_bands(
         records, "explained_variance", VARIANT_LABELS, x_key="env_steps",
         title="Explained variance of the critic", ytitle="1 − Var(target − V) / Var(target)"),

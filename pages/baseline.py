@@ -15,7 +15,7 @@ from core.pg import BASELINE_LABELS, BASELINES, ReinforceConfig, train_baseline_
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
-from ui.run_panel import live_panel, run_controls
+from ui.run_panel import ghost_chart, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -115,9 +115,13 @@ def draw(run, records):
     for col, (i, variant) in zip(cols[1:], enumerate(last["variants"])):
         col.metric(f"Mean return, {BASELINE_LABELS[variant]}", f"{last['return_avg20'][i].mean():.0f}")
     left, right = st.columns(2)
-    left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
-        records, "return_avg20", BASELINE_LABELS, title="Mean return of the last 20 episodes",
-        ytitle="return (band: min–max over seeds)"), run.marks, "update"), key="fig_returns")
+    def returns(recs):
+        return charts.variant_bands(recs, "return_avg20", BASELINE_LABELS,
+                                    title="Mean return of the last 20 episodes",
+                                    ytitle="return (band: min–max over seeds)")
+
+    left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
+                                               run.marks, "update"), key="fig_returns")
     right.plotly_chart(charts.mark_knob_changes(charts.variance_ratio_meter(
         records, BASELINE_LABELS,
         title="Gradient variance a baseline leaves"),

@@ -15,7 +15,7 @@ from core.offpolicy import (REUSE, TEST_FUNCTIONS, ReuseConfig, apply, drift_cur
 from ui import charts
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
-from ui.run_panel import live_panel, run_controls
+from ui.run_panel import ghost_chart, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -130,9 +130,13 @@ def draw(run, records):
         return
     left, right = st.columns(2)
     marks = run.marks
-    left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
-        records, "return_avg20", K_LABELS, x_key="env_steps", title="Return against samples collected",
-        ytitle="mean return, last 20 episodes"), marks, "env_steps"), key="fig_op_returns")
+    def returns(recs):
+        return charts.variant_bands(recs, "return_avg20", K_LABELS, x_key="env_steps",
+                                    title="Return against samples collected",
+                                    ytitle="mean return, last 20 episodes")
+
+    left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
+                                               marks, "env_steps"), key="fig_op_returns")
     right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
         records, "kl", K_LABELS, x_key="env_steps", title="KL(π_old ‖ π) after the K steps",
         ytitle="KL"), marks, "env_steps"), key="fig_op_kl")

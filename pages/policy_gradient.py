@@ -15,7 +15,7 @@ from ui import charts
 from ui.lessons import lesson
 from ui.media import frames_to_gif
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
-from ui.run_panel import current_run, live_panel, run_controls
+from ui.run_panel import current_run, ghost_chart, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -90,10 +90,14 @@ def draw(run, records):
     cols[2].metric("Mean return (last 20 episodes)", f"{last['return_avg20']:.1f}")
     cols[3].metric("Policy entropy", f"{last['entropy']:.3f}")
     left, right = st.columns([3, 2])
-    left.plotly_chart(charts.mark_knob_changes(charts.band_curve(
-        records, "update", "return_mean", "return_min", "return_max", title="Return per episode",
-        xtitle="update", ytitle="return", mean_name="batch mean", band_name="batch min–max",
-        extra={"mean of last 20 episodes": "return_avg20"}), run.marks, "update"), key="fig_pg_returns")
+    def returns(recs):
+        return charts.band_curve(
+            recs, "update", "return_mean", "return_min", "return_max", title="Return per episode",
+            xtitle="update", ytitle="return", mean_name="batch mean", band_name="batch min–max",
+            extra={"mean of last 20 episodes": "return_avg20"})
+
+    left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
+                                               run.marks, "update"), key="fig_pg_returns")
     entropy = charts.lines(records, "update", {"entropy": "entropy"}, title="Policy entropy",
                            xtitle="update", ytitle="policy entropy (nats)", height=320)
     # from 0 (one action certain) to log |A| (uniform): a wobble of 0.04 nats stays one

@@ -11,7 +11,7 @@ from core.ppo import (VARIANT_LABELS, VARIANTS, PPOConfig, on_surface, silenced,
 from ui import charts
 from ui.lessons import lesson
 from ui.params import show_url_messages, widget
-from ui.run_panel import live_panel, run_controls
+from ui.run_panel import ghost_chart, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -75,10 +75,12 @@ def draw(run, records):
     returns_tab, clip_tab, critic_tab = st.tabs(TABS, key="ppo_live_tab", on_change="rerun")
     if returns_tab.open:
         left, right = returns_tab.columns(2)
-        left.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
-            records, "return_avg20", VARIANT_LABELS, x_key="env_steps",
-            title="Mean return of the last 20 episodes", ytitle="return"), run.marks, "env_steps"),
-            key="fig_ppo_returns")
+        def returns(recs):
+            return charts.variant_bands(recs, "return_avg20", VARIANT_LABELS, x_key="env_steps",
+                                        title="Mean return of the last 20 episodes", ytitle="return")
+
+        left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
+                                                   run.marks, "env_steps"), key="fig_ppo_returns")
         right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
             records, "approx_kl", VARIANT_LABELS, x_key="env_steps", title="approx_kl",
             ytitle="KL(π_old ‖ π), estimated"), run.marks, "env_steps"), key="fig_ppo_kl")

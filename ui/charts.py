@@ -574,3 +574,22 @@ def mark_knob_changes(fig: go.Figure, marks: list[dict], x: str) -> go.Figure:
                       annotation_text=text, annotation_position="top left",
                       annotation_font_size=11)
     return fig
+
+
+def with_ghost(fig: go.Figure, ghost_fig: go.Figure | None) -> go.Figure:
+    """`fig` with the lines of `ghost_fig` (the same chart of the previous run) drawn behind
+    it, grey and dotted, under one legend entry "previous run". Bands are left out: a faint
+    line per curve is enough to compare, and a second band would hide the first."""
+    if ghost_fig is None:
+        return fig
+    lines = [t for t in ghost_fig.data if getattr(t, "fill", None) in (None, "none")
+             and getattr(t, "x", None) is not None and len(t.x) > 0 and t.x[0] is not None]
+    shown = False
+    for t in lines:
+        fig.add_trace(dict(type="scatter", x=t.x, y=t.y, mode="lines", name="previous run", zorder=-1,
+                           legendgroup="previous run", showlegend=not shown, hoverinfo="skip",
+                           line=dict(color="rgba(110,110,110,0.55)", width=1.5, dash="dot"),
+                           xaxis=t.xaxis, yaxis=t.yaxis))
+        shown = True
+    return fig
+

@@ -38,8 +38,30 @@ def current_run(key: str) -> Run | None:
     return entry["run"] if entry else None
 
 
+def _keep_as_ghost(key: str, run: Run | None) -> None:
+    """The run being replaced stays on the charts as a faint "previous run" (issue 12 item 4)."""
+    if run is not None:
+        records = run.poll()
+        if records:
+            st.session_state[f"{key}_ghost"] = records
+
+
+def ghost(key: str) -> list[dict] | None:
+    """The previous run's records, while its toggle is on (for charts.with_ghost)."""
+    if not st.session_state.get(f"{key}_show_ghost", True):
+        return None
+    return st.session_state.get(f"{key}_ghost")
+
+
+def ghost_chart(key: str, build: Callable[[list[dict]], object]):
+    """`build` drawn from the previous run's records, or None (no previous run, or hidden)."""
+    records = ghost(key)
+    return build(records) if records else None
+
+
 def _start(key: str, config, make_iterator) -> None:
     old = current_run(key)
+    _keep_as_ghost(key, old)
     if old is not None:
         old.stop()
     trainer_config = dataclasses.replace(config)  # the trainer's own; the page never touches it
@@ -62,6 +84,7 @@ def _stop(key: str) -> None:
 
 def _reset(key: str) -> None:
     run = current_run(key)
+    _keep_as_ghost(key, run)
     if run is not None:
         run.stop()
         run.join(timeout=2.0)
@@ -92,6 +115,9 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
                    width="stretch", on_click=_reset, args=(key,))
     if active:
         _push_live_knobs(st.session_state[key], config)
+    if f"{key}_ghost" in st.session_state:
+        st.toggle("Show the previous run (grey, dotted)", value=True, key=f"{key}_show_ghost",
+                  help="The last run you replaced or reset, drawn faintly behind this one.")
     return run
 
 
