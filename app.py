@@ -5,6 +5,7 @@ import streamlit as st
 from ui.path import PATH
 from ui.sidebar import seed_settings, sidebar
 from ui.presentation import presentation_chrome
+from ui.quiz import check_yourself
 from ui.warm import warm_in_background
 from ui.wayfinding import next_link
 
@@ -22,6 +23,7 @@ try:
 finally:
     # After the page, so a cold first visit shows content before torch loads (no run can
     # start before this: a run starts on a button press, in a later rerun).
+    check_yourself(next((s.slug for s in PATH if s.url_path == page.url_path), ""))
     next_link(page.url_path)
     sidebar()
     warm_in_background()  # torch, pandas, plotly for the next pages: after this one is drawn
