@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.config import knobs
 from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
-from ui.export import config_json, metrics_csv, metrics_json
+from ui.export import config_json, metrics_csv, metrics_json, parse_run_file
 from ui.visibility import page_hidden
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
@@ -118,7 +118,60 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     if f"{key}_ghost" in st.session_state:
         st.toggle("Show the previous run (grey, dotted)", value=True, key=f"{key}_show_ghost",
                   help="The last run you replaced or reset, drawn faintly behind this one.")
+    if key in RUN_PREFIXES:
+        with st.popover("Import a run or its settings", icon=":material/upload_file:"):
+            st.file_uploader("A metrics or config JSON exported from this panel", type=["json"],
+                             key=f"{key}_import", on_change=_import, args=(key, type(config)))
+        note = st.session_state.get(f"{key}_import_note")
+        if note:
+            (st.error if note[0] == "error" else st.success)(note[1])
     return run
+
+
+# the widget-key prefix of each run's knobs on its page (a config file restores them)
+RUN_PREFIXES = {"pg_run": "pg_", "bl_run": "cp_", "cr_run": "cr_", "ac_run": "ac_", "op_run": "op_",
+                "ppo_run": "ppo_", "rlhf_rm_run": "rm_", "rlhf_ppo_run": "rlhf_ppo_"}
+
+
+def _url_text(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _import(key: str, config_cls) -> None:
+    """A metrics file becomes the ghost; a config file restores this run's settings (through
+    the URL, so each value is checked as a link's would be). A bad file changes nothing."""
+    upload = st.session_state.get(f"{key}_import")
+    if upload is None:
+        st.session_state.pop(f"{key}_import_note", None)
+        return
+    page = key.removesuffix("_run")
+    try:
+        kind, doc = parse_run_file(upload.getvalue())
+        if doc["page"] != page:
+            raise ValueError(f"it belongs to the {doc['page']!r} run, not to this one ({page!r}).")
+    except ValueError as exc:
+        st.session_state[f"{key}_import_note"] = ("error", f"Could not import {upload.name}: {exc} Nothing changed.")
+        return
+    if kind == "metrics":
+        st.session_state[f"{key}_ghost"] = doc["records"]
+        st.session_state[f"{key}_show_ghost"] = True
+        st.session_state[f"{key}_import_note"] = (
+            "success", f"{upload.name}: {len(doc['records']):,} records, drawn as the previous run.")
+        return
+    prefix, kept = RUN_PREFIXES[key], st.session_state.setdefault("_kept_settings", {})
+    restored = []
+    for k in knobs(config_cls):
+        if k.name in doc["config"]:
+            widget_key = prefix + k.name
+            st.query_params[widget_key] = _url_text(doc["config"][k.name])
+            st.session_state.pop(widget_key, None)
+            kept.pop(widget_key, None)
+            restored.append(k.label)
+    if not restored:
+        st.session_state[f"{key}_import_note"] = ("error", f"Could not import {upload.name}: none of its "
+                                                  "fields is a setting of this run. Nothing changed.")
+        return
+    st.session_state[f"{key}_import_note"] = ("success", f"{upload.name}: restored {len(restored)} settings.")
 
 
 def _push_live_knobs(entry: dict, slider_config) -> None:
@@ -147,7 +200,7 @@ def _export_buttons(key: str, records: list[dict]) -> None:
     cols = st.columns(3)
     cols[0].download_button("Metrics (CSV)", functools.partial(metrics_csv, records), f"{page}_metrics.csv",
                             "text/csv", key=f"{key}_export_csv", icon=":material/download:")
-    cols[1].download_button("Metrics (JSON)", functools.partial(metrics_json, records),
+    cols[1].download_button("Metrics (JSON)", functools.partial(metrics_json, records, page),
                             f"{page}_metrics.json", "application/json", key=f"{key}_export_json",
                             icon=":material/download:")
     cols[2].download_button("Config (JSON)", functools.partial(config_json, page, config),

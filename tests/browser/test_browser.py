@@ -112,7 +112,7 @@ def test_a_stopped_run_downloads_its_metrics_and_config(app_url, page, tmp_path)
         download.value.save_as(files[label])
     rows = list(csv.DictReader(files["Metrics (CSV)"].open()))
     assert [r["update"] for r in rows] == ["1", "2", "3"] and float(rows[-1]["return_avg20"]) > 0
-    assert len(json.loads(files["Metrics (JSON)"].read_text())) == 3
+    assert len(json.loads(files["Metrics (JSON)"].read_text())["records"]) == 3
     config = json.loads(files["Config (JSON)"].read_text())
     assert config["page"] == "pg" and config["config"]["max_updates"] == 3
 

@@ -6,7 +6,9 @@ import json
 import numpy as np
 
 from core.ppo import PPOConfig
-from ui.export import config_json, flatten, metrics_csv, metrics_json
+import pytest
+
+from ui.export import MAX_BYTES, config_json, flatten, metrics_csv, metrics_json, parse_run_file
 
 
 def comparison_record(update):
@@ -30,7 +32,7 @@ def test_csv_and_json_hold_every_record():
     records = [comparison_record(u) for u in (1, 2, 3)]
     rows = list(csv.DictReader(io.StringIO(metrics_csv(records))))
     assert [r["update"] for r in rows] == ["1", "2", "3"] and rows[0]["return_avg20[clip|seed 1]"] == "20.0"
-    assert json.loads(metrics_json(records))[2]["time_s"] == 1.5
+    assert json.loads(metrics_json(records, "ppo"))["records"][2]["time_s"] == 1.5
 
 
 def test_config_json_round_trips_the_dataclass():
@@ -38,3 +40,34 @@ def test_config_json_round_trips_the_dataclass():
     data = json.loads(text)
     assert data["page"] == "ppo" and data["seeds"] == [0, 1]
     assert PPOConfig(**data["config"]) == PPOConfig(lr=0.001)
+
+
+def test_a_metrics_file_comes_back_as_the_records_the_charts_read():
+    records = [comparison_record(u) for u in (1, 2)]
+    kind, doc = parse_run_file(metrics_json(records, "ppo").encode())
+    assert kind == "metrics" and doc["page"] == "ppo"
+    back = doc["records"]
+    assert back[0]["variants"] == ["clip", "none"] and back[0]["seeds"] == [0, 1]
+    np.testing.assert_array_equal(back[1]["return_avg20"], records[1]["return_avg20"])  # NaN kept as NaN
+    assert back[0]["variants_of"] == {"explained_variance": ["clip"]}
+    assert back[1]["update"] == 2
+
+
+def test_a_config_file_comes_back():
+    kind, doc = parse_run_file(config_json("ppo", PPOConfig(lr=0.001)).encode())
+    assert kind == "config" and doc["config"]["lr"] == 0.001
+
+
+@pytest.mark.parametrize("content,words", [
+    (b"", "empty"), (b"\xff\xfe junk", "not UTF-8"), (b"{not json", "not a JSON file"),
+    (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    (b'{"format": "rlhf-playground-labels"}', "not a metrics or config file"),
+    (b'{"format": "rlhf-playground-run", "page": "ppo", "records": [{"update": "one"}]}', "named numbers"),
+    (b'{"format": "rlhf-playground-run", "page": "ppo", "records": [{"loss": 1.0}]}', "update number"),
+    (b'{"format": "rlhf-playground-run", "page": 3, "records": [{"update": 1}]}', "which run"),
+    (b'{"format": "rlhf-playground-config", "page": "ppo", "config": [1, 2]}', "no config fields"),
+    (b" " * (MAX_BYTES + 1), "at most"),
+])
+def test_every_bad_file_is_refused_with_a_sentence(content, words):
+    with pytest.raises(ValueError, match=words):
+        parse_run_file(content)
