@@ -128,6 +128,43 @@ def test_rlhf_skip_ahead_reaches_ppo_in_one_click(app_url, page):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def test_a_scenario_link_round_trips(app_url, browser):
+    """Issue 12: pick a scenario, copy the address, open it in a fresh session: same settings,
+    same scenario, same "look for"."""
+    first = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        open_page(first, f"{app_url}/critics")
+        first.locator(".st-key-critics_scenario").click()
+        first.get_by_role("option", name="TD with a large α oscillates").click()
+        first.get_by_text("Look for:").wait_for(timeout=30_000)
+        first.wait_for_function("() => location.search.includes('cr_alpha_td=0.5')", timeout=10_000)
+        link = first.url
+    finally:
+        first.close()
+    second = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        open_page(second, link)
+        second.get_by_text("Look for:").wait_for(timeout=30_000)
+        slider = second.locator(".st-key-cr_alpha_td")
+        assert "0.50" in slider.inner_text()
+    finally:
+        second.close()
+
+
+@pytest.mark.parametrize("name,path", PAGES)
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 720)])
+def test_every_page_on_a_phone_and_a_projector(app_url, browser, name, path, width, height):
+    """Screenshots to look at (artifacts/screenshots/<page>_<width>.png); no exception."""
+    view = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        open_page(view, f"{app_url}/{path}")
+        view.wait_for_function("() => !document.querySelector(\"[data-testid='stSpinner']\")", timeout=60_000)
+        assert view.locator("[data-testid='stException']").count() == 0
+        screenshot(view, f"{name}_{width}")
+    finally:
+        view.close()
+
+
 def test_bad_url_values_show_a_message(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?pg_lr=abc&pg_episodes=99999&seed=xyz")
     alerts = page.locator("[data-testid='stAlert']")
