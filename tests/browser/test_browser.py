@@ -134,7 +134,7 @@ def test_a_scenario_link_round_trips(app_url, browser):
     first = browser.new_page(viewport={"width": 1280, "height": 720})
     try:
         open_page(first, f"{app_url}/critics")
-        first.locator(".st-key-critics_scenario").click()
+        first.locator(".st-key-critics_scenario input").click()
         first.get_by_role("option", name="TD with a large α oscillates").click()
         first.get_by_text("Look for:").wait_for(timeout=30_000)
         first.wait_for_function("() => location.search.includes('cr_alpha_td=0.5')", timeout=10_000)
@@ -145,8 +145,9 @@ def test_a_scenario_link_round_trips(app_url, browser):
     try:
         open_page(second, link)
         second.get_by_text("Look for:").wait_for(timeout=30_000)
-        slider = second.locator(".st-key-cr_alpha_td")
-        assert "0.50" in slider.inner_text()
+        value = second.locator(".st-key-cr_alpha_td [data-testid='stSliderThumbValue']")
+        value.wait_for(timeout=30_000)
+        assert value.inner_text() == "0.50"
     finally:
         second.close()
 
