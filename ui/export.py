@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from core.jsonfile import read_json
+
 
 def _number(value: Any) -> float | int | None:
     if value is None:
@@ -112,18 +114,7 @@ def parse_run_file(data: bytes) -> tuple[str, dict]:
     UTF-8, not JSON, nested too deeply, another kind of JSON, wrong types, too big)."""
     if len(data) > MAX_BYTES:
         raise ValueError(f"the file is {len(data) / 1e6:.0f} MB; a run file is at most {MAX_BYTES / 1e6:.0f} MB.")
-    try:
-        text = bytes(data).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValueError("this is not a JSON file (it is not UTF-8 text).") from None
-    if not text.strip():
-        raise ValueError("the file is empty.")
-    try:
-        doc = json.loads(text)
-    except RecursionError:
-        raise ValueError("this JSON is nested too deeply to be a run file.") from None
-    except ValueError as exc:
-        raise ValueError(f"this is not a JSON file ({exc}).") from None
+    doc = read_json(data, "a run file")
     kind = doc.get("format") if isinstance(doc, dict) else None
     if kind not in (RUN_FORMAT, CONFIG_FORMAT):
         raise ValueError("this JSON is not a metrics or config file exported from a run panel.")

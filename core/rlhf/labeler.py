@@ -15,6 +15,7 @@ import re
 
 import numpy as np
 
+from core.jsonfile import read_json
 from core.rlhf.corpus import ENDINGS, LINKS, NEGATIVE, NEUTRAL, OPENERS, POSITIVE, SUBJECTS, VERBS
 
 PREFERENCE = ("positive sentiment (up to three distinct positive words), no negative words, no "
@@ -53,19 +54,7 @@ def pairs_to_json(pairs: list[dict]) -> str:
 def pairs_from_json(text: str | bytes, limit: int = 100_000) -> list[dict]:
     """Parse exported labels; raise ValueError with a sentence a student can act on, whatever
     the file holds (empty, not UTF-8, not JSON, nested thousands deep, wrong types, too many)."""
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            text = bytes(text).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ValueError("this is not a JSON file (it is not UTF-8 text).") from None
-    if not text.strip():
-        raise ValueError("the file is empty.")
-    try:
-        data = json.loads(text)
-    except RecursionError:
-        raise ValueError("this JSON is nested too deeply to be a labels file.") from None
-    except ValueError as exc:  # JSONDecodeError, and numbers too long to read
-        raise ValueError(f"this is not a JSON file ({exc}).") from None
+    data = read_json(text, "a labels file")
     if not isinstance(data, dict) or data.get("format") != "rlhf-playground-labels":
         raise ValueError("this JSON is not a labels file exported from this page.")
     pairs = data.get("pairs")
