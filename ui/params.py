@@ -91,12 +91,17 @@ def widget(k: Knob, key: str, container=None, disabled: bool = False,
     return value
 
 
+def url_text(value: Any) -> str:
+    """A value as the URL writes it: true/false, 0.003, 64."""
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _write_url(key: str, value: Any, default: Any) -> None:
     if value == default:
         if key in st.query_params:
             del st.query_params[key]
     else:
-        text = str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
+        text = url_text(value)
         if st.query_params.get(key) != text:
             st.query_params[key] = text
 

@@ -17,6 +17,7 @@ import streamlit as st
 from core.config import knobs
 from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
 from ui.export import config_json, metrics_csv, metrics_json, parse_run_file
+from ui.params import _KEPT, url_text
 from ui.visibility import page_hidden
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
@@ -133,10 +134,6 @@ RUN_PREFIXES = {"pg_run": "pg_", "bl_run": "cp_", "cr_run": "cr_", "ac_run": "ac
                 "ppo_run": "ppo_", "rlhf_rm_run": "rm_", "rlhf_ppo_run": "rlhf_ppo_"}
 
 
-def _url_text(value) -> str:
-    return str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else str(value)
-
-
 def _import(key: str, config_cls) -> None:
     """A metrics file becomes the ghost; a config file restores this run's settings (through
     the URL, so each value is checked as a link's would be). A bad file changes nothing."""
@@ -158,12 +155,12 @@ def _import(key: str, config_cls) -> None:
         st.session_state[f"{key}_import_note"] = (
             "success", f"{upload.name}: {len(doc['records']):,} records, drawn as the previous run.")
         return
-    prefix, kept = RUN_PREFIXES[key], st.session_state.setdefault("_kept_settings", {})
+    prefix, kept = RUN_PREFIXES[key], st.session_state.setdefault(_KEPT, {})
     restored = []
     for k in knobs(config_cls):
         if k.name in doc["config"]:
             widget_key = prefix + k.name
-            st.query_params[widget_key] = _url_text(doc["config"][k.name])
+            st.query_params[widget_key] = url_text(doc["config"][k.name])
             st.session_state.pop(widget_key, None)
             kept.pop(widget_key, None)
             restored.append(k.label)
