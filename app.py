@@ -2,6 +2,7 @@
 and process-wide setup. Run with `streamlit run app.py`."""
 import streamlit as st
 
+from ui.i18n import tr
 from ui.path import PATH
 from ui.sidebar import seed_settings, sidebar
 from ui.presentation import presentation_chrome
@@ -14,8 +15,8 @@ st.set_page_config(page_title="RLHF Playground", page_icon="🎢", layout="wide"
 seed_settings()  # the page needs the language; its widgets are drawn below
 presentation_chrome()  # in presentation mode: no sidebar, a way out at the top
 
-pages = [st.Page("pages/home.py", title="Home", icon="🏠", default=True)]
-pages += [st.Page(stop.file, title=stop.title, icon=stop.icon, url_path=stop.url_path)
+pages = [st.Page("pages/home.py", title=tr("Home"), icon="🏠", default=True)]
+pages += [st.Page(stop.file, title=tr(stop.title), icon=stop.icon, url_path=stop.url_path)
           for stop in PATH]
 page = st.navigation(pages)
 try:

@@ -9,6 +9,7 @@ every second per watching student. Their series are downsampled to `MAX_POINTS` 
 chart is ~600 pixels wide) and sent as float32 typed arrays, a fifth of the JSON size."""
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -17,6 +18,7 @@ import PIL.Image  # noqa: F401  (the same)
 import plotly.graph_objects as go
 import pyarrow  # noqa: F401  (st.dataframe's wire format, warmed with the rest)
 
+from ui.i18n import current_lang, tr
 from ui.presentation import CHART_FONT_SCALE, presenting
 
 MAX_POINTS = 600
@@ -56,6 +58,42 @@ def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int,
     return fig
 
 
+def _localize(fig: go.Figure) -> go.Figure:
+    """Every text a student reads on `fig` (titles, axis titles, legend entries, annotations,
+    subplot titles, text labels) in the lesson language (ui.i18n)."""
+    def title(obj) -> None:
+        if obj is not None and obj.title is not None and obj.title.text:
+            obj.title.text = tr(obj.title.text)
+
+    title(fig.layout)
+    title(fig.layout.legend)
+    fig.for_each_xaxis(title)
+    fig.for_each_yaxis(title)
+    fig.for_each_annotation(lambda a: a.update(text=tr(a.text)) if a.text else None)
+    for trace in fig.data:
+        if getattr(trace, "name", None):
+            trace.name = tr(trace.name)
+        text = getattr(trace, "text", None)
+        if isinstance(text, str):
+            trace.text = tr(text)
+        elif isinstance(text, (tuple, list)) and all(isinstance(v, str) for v in text):
+            trace.text = [tr(v) for v in text]
+        colorbar = getattr(trace, "colorbar", None)
+        if colorbar is not None:
+            title(colorbar)
+    return fig
+
+
+def localized(build):
+    """A figure builder whose figure speaks the lesson language (English costs nothing)."""
+    @functools.wraps(build)
+    def wrapper(*args, **kwargs):
+        fig = build(*args, **kwargs)
+        return fig if current_lang() == "en" else _localize(fig)
+
+    return wrapper
+
+
 def _figure(traces: list[dict], layout: dict) -> go.Figure:
     """A figure from plain trace and layout dicts, validated only under CHECK_FIGURES."""
     return go.Figure({"data": traces, "layout": layout}, _validate=CHECK_FIGURES)
@@ -83,6 +121,7 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+@localized
 def band_curve(records: list[dict], x: str, mean: str, lo: str, hi: str, *, title: str,
                xtitle: str, ytitle: str, mean_name: str, band_name: str,
                extra: dict[str, str] | None = None, height: int = 320) -> go.Figure:
@@ -99,6 +138,7 @@ def band_curve(records: list[dict], x: str, mean: str, lo: str, hi: str, *, titl
     return _figure(traces, _layout_dict(title, xtitle, ytitle, height, revision=title))
 
 
+@localized
 def lines(records: list[dict], x: str, ys: dict[str, str], *, title: str, xtitle: str,
           ytitle: str, height: int = 260) -> go.Figure:
     rows = downsample(records)
@@ -115,6 +155,7 @@ def reward_label(r: float) -> str:
     return f"{round(float(r), 6):g}"
 
 
+@localized
 def arm_paths(probs: np.ndarray, rewards: np.ndarray, marker: int | None = None, *,
               title: str, height: int = 320) -> go.Figure:
     """Each arm's probability over updates (one line per arm)."""
@@ -129,6 +170,7 @@ def arm_paths(probs: np.ndarray, rewards: np.ndarray, marker: int | None = None,
     return _layout(fig, title, "update", "probability π(a)", height, revision=title)
 
 
+@localized
 def gradient_cloud(exact: np.ndarray, estimates: np.ndarray, used: np.ndarray | None, *,
                    title: str, height: int = 320, seed: int = 0,
                    reward_scale: float = 1.0) -> go.Figure:
@@ -171,6 +213,7 @@ def gradient_cloud(exact: np.ndarray, estimates: np.ndarray, used: np.ndarray | 
     return _layout(fig, title, "arm", "∂J/∂θᵢ", height, revision=title)
 
 
+@localized
 def variant_bands(records: list[dict], key: str, labels: dict[str, str], *, title: str,
                   ytitle: str, log: bool = False, x_key: str | None = None,
                   height: int = 320) -> go.Figure:
@@ -223,6 +266,7 @@ def log_ticks(values: np.ndarray) -> dict:
     return dict(tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
 
 
+@localized
 def seed_spread(values: dict[str, np.ndarray], *, title: str, ytitle: str,
                 height: int = 320) -> go.Figure:
     """Each variant's per-seed values as a box, with one dot per seed beside it (in the legend)."""
@@ -238,6 +282,7 @@ def seed_spread(values: dict[str, np.ndarray], *, title: str, ytitle: str,
     return _layout(fig, title, "variant", ytitle, height, revision=title)
 
 
+@localized
 def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: str,
                          height: int = 420) -> go.Figure:
     """The gradient variance each baseline leaves, as a fraction of the no-baseline variance of
@@ -282,6 +327,7 @@ def variance_ratio_meter(records: list[dict], labels: dict[str, str], *, title: 
     return _figure(traces, layout)
 
 
+@localized
 def variance_parabola(bs: np.ndarray, variance: np.ndarray, marks: dict[str, tuple[float, float]],
                       *, title: str, height: int = 340) -> go.Figure:
     """V(b) against b, with named baselines marked on the curve."""
@@ -295,6 +341,7 @@ def variance_parabola(bs: np.ndarray, variance: np.ndarray, marks: dict[str, tup
                    revision=title)
 
 
+@localized
 def estimate_clouds(clouds: dict[str, np.ndarray], exact: np.ndarray, axes: tuple[int, int], *,
                     title: str, height: int = 340) -> go.Figure:
     """Sampled gradient estimates projected on two logits, one colour per baseline."""
@@ -308,6 +355,7 @@ def estimate_clouds(clouds: dict[str, np.ndarray], exact: np.ndarray, axes: tupl
     return _layout(fig, title, f"∂/∂θ{i + 1}", f"∂/∂θ{j + 1}", height, revision=title)
 
 
+@localized
 def state_values(states: list[str], truth: np.ndarray, estimates: dict[str, np.ndarray], *,
                  title: str, height: int = 320) -> go.Figure:
     """Estimated V per state against the true values."""
@@ -320,6 +368,7 @@ def state_values(states: list[str], truth: np.ndarray, estimates: dict[str, np.n
     return _layout(fig, title, "state", "V(s)", height, revision=title)
 
 
+@localized
 def paired_bands(records: list[dict], x: str, prefixes: dict[str, str], *, title: str,
                  ytitle: str, height: int = 320) -> go.Figure:
     """For each name, a `<prefix>_mean` line with a band from `<prefix>_lo` to `<prefix>_hi`."""
@@ -335,6 +384,7 @@ def paired_bands(records: list[dict], x: str, prefixes: dict[str, str], *, title
     return _figure(traces, _layout_dict(title, x, ytitle, height, revision=title))
 
 
+@localized
 def sweep_lines(records: list[dict], *, title: str, height: int = 380) -> go.Figure:
     """One line per n: the error against alpha (S&B Figure 7.2)."""
     fig = go.Figure()
@@ -345,6 +395,7 @@ def sweep_lines(records: list[dict], *, title: str, height: int = 380) -> go.Fig
     return _layout(fig, title, "α", "average RMS error", height, revision=title)
 
 
+@localized
 def lambda_tradeoff(study: dict, lam: float, *, title: str, height: int = 340) -> go.Figure:
     """Bias², variance and their sum (the mean squared error) against lambda, with the chosen
     lambda (dashed) and the lambda of the lowest error (a star on the MSE curve)."""
@@ -363,6 +414,7 @@ def lambda_tradeoff(study: dict, lam: float, *, title: str, height: int = 340) -
                    revision="lambda tradeoff")
 
 
+@localized
 def heatmap(grid: dict, *, title: str, height: int = 380) -> go.Figure:
     """V over the (pole angle, angular velocity) slice from core.actor_critic.value_slice, as
     labelled contours. The colour range spans at least a tenth of the largest return
@@ -384,6 +436,7 @@ def heatmap(grid: dict, *, title: str, height: int = 380) -> go.Figure:
                                            height, revision="value heatmap"))
 
 
+@localized
 def weighted_samples(mu_p, s_p, mu_q, s_q, x: np.ndarray, w: np.ndarray, *, title: str,
                      height: int = 340) -> go.Figure:
     """The two densities, and samples of q drawn at height 0 with a size that grows with w."""
@@ -401,6 +454,7 @@ def weighted_samples(mu_p, s_p, mu_q, s_q, x: np.ndarray, w: np.ndarray, *, titl
     return _layout(fig, title, "x", "density", height, revision=title)
 
 
+@localized
 def running_estimates(ordinary: np.ndarray, normalised: np.ndarray, truth: float, *, title: str,
                       height: int = 340) -> go.Figure:
     """Both IS estimates against the number of samples (log x), with the truth as a line."""
@@ -416,6 +470,7 @@ def running_estimates(ordinary: np.ndarray, normalised: np.ndarray, truth: float
     return _layout(fig, title, "samples n", "estimate", height, revision=title)
 
 
+@localized
 def ratio_bars(pi_old: np.ndarray, pi: np.ndarray, ratio: np.ndarray, *, title: str,
                height: int = 340) -> go.Figure:
     """Both policies' probabilities (bars, left axis) and the ratio per action (right axis,
@@ -437,6 +492,7 @@ def ratio_bars(pi_old: np.ndarray, pi: np.ndarray, ratio: np.ndarray, *, title: 
     return fig
 
 
+@localized
 def drift_curves(curves: dict, current: float, *, title: str, height: int = 420) -> go.Figure:
     """Two panels against KL(pi_old || pi) (core.offpolicy.drift_curves): the effective sample
     size as a fraction of n, and, on a log axis, the variance of one sample's estimate of J(pi)
@@ -461,6 +517,7 @@ def drift_curves(curves: dict, current: float, *, title: str, height: int = 420)
     return fig
 
 
+@localized
 def ppo_surface(ratios: np.ndarray, curves: dict, eps: float, points: dict | None = None, *,
                 title: str, height: int = 360) -> go.Figure:
     """L(r) for A > 0 and A < 0: the clipped surrogate, the KL-penalised one, the regions where
@@ -490,6 +547,7 @@ def ppo_surface(ratios: np.ndarray, curves: dict, eps: float, points: dict | Non
     return _layout(fig, title, "ratio r = π/π_old", "surrogate per unit |A|", height, revision=title)
 
 
+@localized
 def ratio_histograms(ratios: dict[str, np.ndarray], labels: dict[str, str], *, title: str,
                      height: int = 300) -> go.Figure:
     traces = [dict(type="histogram", x=_series(r), name=labels.get(variant, variant), opacity=0.55,
@@ -511,6 +569,7 @@ def legend_above(fig: go.Figure) -> go.Figure:
     return fig
 
 
+@localized
 def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300) -> go.Figure:
     """Training-batch accuracy every step, held-out accuracy only where it was measured (the
     end of each epoch): no point is drawn before the first measurement."""
@@ -528,6 +587,7 @@ def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300)
     return _figure(traces, layout)
 
 
+@localized
 def reward_frontier(trails: dict, *, title: str, height: int = 420) -> go.Figure:
     """Proxy (left) and gold (right) reward against the KL spent, one colour per beta: each
     run is a faint smoothed trail (core.rlhf.ppo_lm.frontier_trails) ending in a large dot, so
@@ -560,6 +620,7 @@ def reward_frontier(trails: dict, *, title: str, height: int = 420) -> go.Figure
     return fig
 
 
+@localized
 def mark_knob_changes(fig: go.Figure, marks: list[dict], x: str) -> go.Figure:
     """A dashed vertical line where a live knob changed mid-run, labelled with the change
     ("lr → 0.003"): `marks` from core.runner.Run.marks, `x` the record key the chart's x-axis
@@ -576,6 +637,7 @@ def mark_knob_changes(fig: go.Figure, marks: list[dict], x: str) -> go.Figure:
     return fig
 
 
+@localized
 def with_ghost(fig: go.Figure, ghost_fig: go.Figure | None) -> go.Figure:
     """`fig` with the lines of `ghost_fig` (the same chart of the previous run) drawn behind
     it, grey and dotted, under one legend entry "previous run". Bands are left out: a faint

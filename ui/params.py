@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from core.config import Knob, knobs, parse_knob
+from ui.i18n import tr
 from ui.presentation import is_hidden
 
 _MESSAGES = "_url_messages"
@@ -69,22 +70,24 @@ def widget(k: Knob, key: str, container=None, disabled: bool = False,
     seed_from_url(k, key)
     if is_hidden(key, k.name):  # ?hide=: no control; the value from the URL or the default
         return st.session_state[key]
-    common = dict(key=key, help=k.help or None, disabled=disabled)
+    label = tr(k.label)  # label, help and choices in the lesson language (ui.i18n)
+    common = dict(key=key, help=tr(k.help) or None, disabled=disabled)
     if k.kind == "choice":
-        value = container.selectbox(k.label, list(k.choices), format_func=format_func, **common)
+        value = container.selectbox(label, list(k.choices), format_func=lambda v: tr(format_func(v)),
+                                    **common)
     elif k.kind == "bool":
-        value = container.toggle(k.label, **common)
+        value = container.toggle(label, **common)
     elif k.log:
-        value = container.select_slider(k.label, options=log_grid(k.lo, k.hi),
+        value = container.select_slider(label, options=log_grid(k.lo, k.hi),
                                         format_func=lambda v: f"{v:g}", **common)
     elif k.kind == "int" and k.hi - k.lo > 10_000:
-        value = container.number_input(k.label, min_value=int(k.lo), max_value=int(k.hi),
+        value = container.number_input(label, min_value=int(k.lo), max_value=int(k.hi),
                                        step=1, **common)
     elif k.kind == "int":
-        value = container.slider(k.label, min_value=int(k.lo), max_value=int(k.hi),
+        value = container.slider(label, min_value=int(k.lo), max_value=int(k.hi),
                                  step=int(k.step or 1), **common)
     else:
-        value = container.slider(k.label, min_value=float(k.lo), max_value=float(k.hi),
+        value = container.slider(label, min_value=float(k.lo), max_value=float(k.hi),
                                  step=float(k.step) if k.step else None, **common)
     st.session_state.setdefault(_KEPT, {})[key] = value
     _write_url(key, value, k.default)
@@ -135,4 +138,4 @@ def float_sliders(label: str, key_prefix: str, defaults: np.ndarray, lo: float, 
 def show_url_messages() -> None:
     """Show (once) what the URL asked for that the page could not use."""
     for message in st.session_state.pop(_MESSAGES, []):
-        st.warning(f"Ignored a URL parameter: {message}", icon="⚠️")
+        st.warning(tr(f"Ignored a URL parameter: {message}"), icon="⚠️")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.config import Knob
+from ui.i18n import tr
 
 PRESENT = Knob("present", False, "Presentation mode", "Lesson text folded, sidebar hidden, larger "
                "chart text: for a projector. Also ?present=1 in the URL.")
@@ -56,5 +57,5 @@ def presentation_chrome() -> None:
         return
     st.html("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl']"
             "{display: none !important;} .stMainBlockContainer {font-size: 1.15rem;}</style>")
-    st.button("Leave presentation mode", key="present_exit", icon=":material/close_fullscreen:",
+    st.button(tr("Leave presentation mode"), key="present_exit", icon=":material/close_fullscreen:",
               on_click=_exit)

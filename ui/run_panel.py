@@ -16,6 +16,7 @@ import streamlit as st
 
 from core.config import knobs
 from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
+from ui.i18n import tr
 from ui.export import config_json, metrics_csv, metrics_json, parse_run_file
 from ui.params import _KEPT, url_text
 from ui.visibility import page_hidden
@@ -105,27 +106,27 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     active = run is not None and run.active
     paused = run is not None and run.status == PAUSED
     cols = st.columns(4)
-    cols[0].button("Start", key=f"{key}_start", icon=":material/play_arrow:", disabled=active,
+    cols[0].button(tr("Start"), key=f"{key}_start", icon=":material/play_arrow:", disabled=active,
                    type="primary", width="stretch", on_click=_start, args=(key, config, make_iterator))
-    cols[1].button("Resume" if paused else "Pause", key=f"{key}_pause",
+    cols[1].button(tr("Resume" if paused else "Pause"), key=f"{key}_pause",
                    icon=":material/resume:" if paused else ":material/pause:", disabled=not active,
                    width="stretch", on_click=_pause_or_resume, args=(key,))
-    cols[2].button("Stop", key=f"{key}_stop", icon=":material/stop:", disabled=not active,
+    cols[2].button(tr("Stop"), key=f"{key}_stop", icon=":material/stop:", disabled=not active,
                    width="stretch", on_click=_stop, args=(key,))
-    cols[3].button("Reset", key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
+    cols[3].button(tr("Reset"), key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
                    width="stretch", on_click=_reset, args=(key,))
     if active:
         _push_live_knobs(st.session_state[key], config)
     if f"{key}_ghost" in st.session_state:
-        st.toggle("Show the previous run (grey, dotted)", value=True, key=f"{key}_show_ghost",
-                  help="The last run you replaced or reset, drawn faintly behind this one.")
+        st.toggle(tr("Show the previous run (grey, dotted)"), value=True, key=f"{key}_show_ghost",
+                  help=tr("The last run you replaced or reset, drawn faintly behind this one."))
     if key in RUN_PREFIXES:
-        with st.popover("Import a run or its settings", icon=":material/upload_file:"):
-            st.file_uploader("A metrics or config JSON exported from this panel", type=["json"],
+        with st.popover(tr("Import a run or its settings"), icon=":material/upload_file:"):
+            st.file_uploader(tr("A metrics or config JSON exported from this panel"), type=["json"],
                              key=f"{key}_import", on_change=_import, args=(key, type(config)))
         note = st.session_state.get(f"{key}_import_note")
         if note:
-            (st.error if note[0] == "error" else st.success)(note[1])
+            (st.error if note[0] == "error" else st.success)(tr(note[1]))
     return run
 
 
@@ -187,7 +188,8 @@ def _push_live_knobs(entry: dict, slider_config) -> None:
         entry["run"].set_live(live)
         entry["config"] = dataclasses.replace(run_config, **live)
     if pending:
-        st.caption("Applies to the next run (press Start or Reset): " + ", ".join(pending) + ".")
+        st.caption(tr("Applies to the next run (press Start or Reset): {settings}.").replace(
+            "{settings}", tr(", ").join(tr(label) for label in pending)))
 
 
 def _export_buttons(key: str, records: list[dict]) -> None:
@@ -195,12 +197,12 @@ def _export_buttons(key: str, records: list[dict]) -> None:
     config = st.session_state[key]["config"]
     page = key.removesuffix("_run")
     cols = st.columns(3)
-    cols[0].download_button("Metrics (CSV)", functools.partial(metrics_csv, records), f"{page}_metrics.csv",
+    cols[0].download_button(tr("Metrics (CSV)"), functools.partial(metrics_csv, records), f"{page}_metrics.csv",
                             "text/csv", key=f"{key}_export_csv", icon=":material/download:")
-    cols[1].download_button("Metrics (JSON)", functools.partial(metrics_json, records, page),
+    cols[1].download_button(tr("Metrics (JSON)"), functools.partial(metrics_json, records, page),
                             f"{page}_metrics.json", "application/json", key=f"{key}_export_json",
                             icon=":material/download:")
-    cols[2].download_button("Config (JSON)", functools.partial(config_json, page, config),
+    cols[2].download_button(tr("Config (JSON)"), functools.partial(config_json, page, config),
                             f"{page}_config.json", "application/json", key=f"{key}_export_config",
                             icon=":material/download:")
 
@@ -217,7 +219,7 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
     def _panel():
         run = current_run(key)
         if run is None:
-            st.info(empty_text)
+            st.info(tr(empty_text))
             return
         records = run.poll()  # also the run's heartbeat: a run in a background tab trains on
         icon, text = _STATUS.get(run.status, ("", ""))
@@ -225,13 +227,13 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
         if run.status == WAITING and place is not None:
             text = (f"Waiting for a free worker: every one of this server's {capacity()} is "
                     f"training. {place - 1 or 'No'} run{'s' if place != 2 else ''} ahead of this one.")
-        st.caption(f"{icon} {text or run.message}  ·  {run.n_seen} updates  ·  "
+        st.caption(f"{icon} {tr(text or run.message)}  ·  {tr(f'{run.n_seen} updates')}  ·  "
                    f"{run.elapsed_s:.1f} s")
         if run.status == FAILED:
-            st.error(run.message)
+            st.error(tr(run.message))
         if run.active and page_hidden(f"{key}_hidden"):
-            st.caption("The charts pause while this tab is in the background; they are "
-                       "redrawn, up to date, when you come back.")
+            st.caption(tr("The charts pause while this tab is in the background; they are "
+                          "redrawn, up to date, when you come back."))
             return
         draw(run, records)
         if records and run.status != RUNNING:  # the live view stays light while it trains

@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.config import Knob
 from core.device import DEVICES
+from ui.i18n import tr
 from ui.lessons import LANGUAGES
 from ui.params import seed_from_url, show_url_messages, widget
 from ui.presentation import PRESENT
@@ -34,7 +35,7 @@ def seed_settings() -> None:
 
 def sidebar() -> None:
     with st.sidebar:
-        st.markdown("### Settings")
+        st.markdown(tr("### Settings"))
         widget(LANG, LANG.name, format_func=LANGUAGES.get)
         widget(SEED, SEED.name)
         widget(DEVICE, DEVICE.name, format_func=DEVICE_LABELS.get)
@@ -43,10 +44,10 @@ def sidebar() -> None:
         if "torch" in sys.modules:
             device = current_device()
             if preference not in ("auto", device):
-                st.warning(f"{preference} is not available on this server; training on {device}.")
-            st.caption(f"Training on **{device}**.")
+                st.warning(tr(f"{preference} is not available on this server; training on {device}."))
+            st.caption(tr(f"Training on **{device}**."))
         else:  # a first visit to a page that trains nothing: torch is still loading
-            st.caption("Training on the best device this server has (cpu unless a GPU is found).")
+            st.caption(tr("Training on the best device this server has (cpu unless a GPU is found)."))
         show_url_messages()
         glossary()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.i18n import tr
 from ui.lessons import lesson_text
 from ui.path import next_stop
 
@@ -20,7 +21,7 @@ def next_link(url_path: str) -> None:
     stop = next_stop(url_path)
     st.divider()
     if stop is not None:
-        st.page_link(stop.file, label=f"{_word('next')}: {stop.title}", icon=stop.icon)
+        st.page_link(stop.file, label=f"{_word('next')}: {tr(stop.title)}", icon=stop.icon)
     else:
         st.page_link("pages/home.py", label=_word("home"), icon="🏠")
 
