@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.checkpoint import WEIGHTS
 from core.advantage import gae
 from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
@@ -201,6 +202,7 @@ def train_actor_critic(config: ActorCriticConfig, seed: int, lam: float | None =
 
             mask = valid.bool()
             changes = yield {
+                WEIGHTS: model.state_dict(),  # the live tensors: a checkpoint on request
                 "update": update,
                 "env_steps": rollouts.env_steps,
                 "time_s": time.perf_counter() - start,

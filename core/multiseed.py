@@ -12,6 +12,8 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from core.checkpoint import WEIGHTS
+
 
 # the comparison's own step counter and clock: a trainer's `time_s` inside lockstep would count
 # the time of the trainers that ran before it in each tick
@@ -54,8 +56,12 @@ def lockstep(make_trainer: Callable[[str, int], Iterator[dict]], variants: Seque
                 out[key] = np.array([[r[key] for r in rows[i]] for i in have], dtype=float)
                 if len(have) < len(variants):
                     out.setdefault("variants_of", {})[key] = [variants[i] for i in have]
-            out["_first_seed"] = {v: {k: x for k, x in records[0].items() if k.startswith("_")}
+            out["_first_seed"] = {v: {k: x for k, x in records[0].items() if k.startswith("_") and k != WEIGHTS}
                                   for v, records in zip(variants, rows)}
+            weights = {f"{v}/seed{s}/{name}": tensor for v, records in zip(variants, rows)
+                       for s, record in zip(seeds, records) for name, tensor in record.get(WEIGHTS, {}).items()}
+            if weights:  # every trainer's model, for the run's checkpoint (core.checkpoint)
+                out[WEIGHTS] = weights
             changes = yield out
     finally:
         for row in trainers:

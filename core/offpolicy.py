@@ -27,6 +27,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from core.checkpoint import WEIGHTS
 from core.config import apply_live, knob
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
 from core.multiseed import lockstep
@@ -258,6 +259,7 @@ def train_reuse(config: ReuseConfig, seed: int, reuse: int) -> Iterator[dict]:
                 "return_avg20": float(np.mean(recent)), "kl": float(kl_old_new.item()),
                 "ratio_std": float(ratio.std().item()) if ratio.numel() > 1 else 0.0,
                 "ratio_max": float(ratio.max().item()), "lr": float(config.lr),
+                WEIGHTS: policy.state_dict(),  # the live tensors: a checkpoint on request
             }
             config = apply_live(config, changes)
     finally:

@@ -23,6 +23,7 @@ from typing import Iterator, Sequence
 import numpy as np
 import torch
 
+from core.checkpoint import WEIGHTS
 from core.config import apply_live, knob
 from core.multiseed import lockstep
 from core.envs import env_knob, gamma_knob, hidden_knob, make_vec_env, space_sizes
@@ -203,6 +204,7 @@ def train_reinforce(config: ReinforceConfig, seed: int) -> Iterator[dict]:
                 "critic_lr": float(config.critic_lr),
                 **extra,
                 "_policy": copy.deepcopy(policy.state_dict()),
+                WEIGHTS: policy.state_dict(),  # the live tensors: a checkpoint on request
             }
             config = apply_live(config, changes)
     finally:

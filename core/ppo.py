@@ -24,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.checkpoint import WEIGHTS
 from core.actor_critic import (ActorCritic, RolloutCollector, advantages_and_targets,
                                explained_variance)
 from core.config import apply_live, knob
@@ -217,6 +218,7 @@ def train_ppo(config: PPOConfig, seed: int, variant: str = "clip") -> Iterator[d
                 "lr": float(lr), "clip_eps": float(config.clip_eps),
                 "_ratios": ratio_all.cpu().numpy(),
                 "_points": {"ratio": ratio_all[shown].cpu().numpy(), "advantage": adv[shown].cpu().numpy()},
+                WEIGHTS: model.state_dict(),  # the live tensors: a checkpoint on request
             }
             config = apply_live(config, changes)
     finally:

@@ -9,6 +9,7 @@ poll without blocking, and owns the whole life of a run:
 - a bounded, thread-safe log: when full, every other record is dropped so the log still spans
   the whole run at half the resolution (charts stay small, memory stays flat);
 - keys starting with '_' (weights, sample texts) are payloads kept for the latest record only;
+  `checkpoint()` writes the model of the latest record as safetensors (core.checkpoint);
 - an exception, or a NaN/inf in any number, ends the run with a message the page can show;
 - a process-wide cap on concurrent runs (a semaphore): a run over the cap waits its turn and
   says so in its status;
@@ -28,6 +29,8 @@ import weakref
 from typing import Callable, Iterator
 
 import numpy as np
+
+from core.checkpoint import WEIGHTS, to_safetensors
 
 MAX_CONCURRENT_RUNS = int(os.environ.get("RLHF_PLAYGROUND_MAX_RUNS", "2"))
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
@@ -155,6 +158,21 @@ class Run:
         self._last_poll = time.monotonic()
         with self._lock:
             return list(self._records)
+
+    @property
+    def has_checkpoint(self) -> bool:
+        """Whether `checkpoint()` has a model to write."""
+        return bool(self._payload.get(WEIGHTS))
+
+    def checkpoint(self) -> bytes | None:
+        """The model of the latest record as a safetensors file (None when the trainer has no
+        model). Asked only while the run is not training: the trainer's thread changes the
+        tensors it points to at every update."""
+        with self._lock:
+            weights, update = self._payload.get(WEIGHTS), (self._latest or {}).get("update")
+        if not weights:
+            return None
+        return to_safetensors(weights, run=self.name, update=update)
 
     @property
     def latest(self) -> dict | None:

@@ -19,6 +19,7 @@ that talks to it):
     server -> worker: ("run", make_iterator) | ("pause",) | ("resume",) | ("stop",)
                       | ("live", changes) | ("quit",)
     worker -> server: ("ready",) | ("record", record, changes_applied_before_it | None)
+                      | ("weights", safetensors bytes)  (when the run pauses, and before "end")
                       | ("end", status, message)
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ import threading
 import time
 from typing import Callable, Iterator
 
+from core.checkpoint import WEIGHTS, to_safetensors
 from core.runner import ACTIVE, FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, first_non_finite
 
 POOL_SIZE = int(os.environ.get("RLHF_PLAYGROUND_WORKERS", "0")) or (os.cpu_count() or 1)
@@ -81,27 +83,42 @@ def _worker_main(conn) -> None:
 
 
 def _serve_run(conn, make_iterator) -> None:
-    """Drive one trainer: a record out after each update, controls in between updates."""
+    """Drive one trainer: a record out after each update, controls in between updates. The
+    model's tensors (core.checkpoint.WEIGHTS) stay on this side; their safetensors file goes
+    to the server when the run pauses and when it ends, so a student can take it home."""
     pending: dict = {}
     paused = False
     iterator = None
+    latest: dict = {}  # the latest record with a model: its weights and update number
+
+    def send_weights() -> None:
+        if latest:
+            conn.send(("weights", to_safetensors(latest[WEIGHTS], update=latest.get("update"))))
+
+    def end(status: str, message: str = "") -> None:
+        send_weights()
+        conn.send(("end", status, message))
+
     try:
         iterator = make_iterator()
         send = getattr(iterator, "send", None)
         record, applied = next(iterator), None
         while True:
+            if WEIGHTS in record:
+                latest = {WEIGHTS: record.pop(WEIGHTS), "update": record.get("update")}
             conn.send(("record", record, applied))
             if first_non_finite(record) is not None:
-                conn.send(("end", FAILED, ""))  # the server words the message
+                end(FAILED)  # the server words the message
                 return
             while True:  # controls: all that arrived, then wait while paused
                 while conn.poll():
                     kind, *args = conn.recv()
                     if kind == "stop":
-                        conn.send(("end", STOPPED, ""))
+                        end(STOPPED)
                         return
                     if kind == "pause":
                         paused = True
+                        send_weights()
                     elif kind == "resume":
                         paused = False
                     elif kind == "live":
@@ -113,12 +130,12 @@ def _serve_run(conn, make_iterator) -> None:
             try:
                 record = send(pending) if send is not None else next(iterator)
             except StopIteration:
-                conn.send(("end", FINISHED, ""))
+                end(FINISHED)
                 return
             if applied is not None:
                 pending = {}
     except StopIteration:
-        conn.send(("end", FINISHED, ""))
+        end(FINISHED)
     except Exception as exc:
         conn.send(("end", FAILED, f"The run failed: {type(exc).__name__}: {exc}"))
     finally:
@@ -142,6 +159,7 @@ class ProcessRun(Run):
         self._controls: collections.deque = collections.deque()  # to the worker, in order
         self._ended = threading.Event()
         self._started_flag = False
+        self._checkpoint: bytes | None = None  # safetensors, from the worker (core.checkpoint)
 
     # control, from the UI thread: queued for the server thread that owns the worker
     def start(self) -> None:
@@ -213,6 +231,14 @@ class ProcessRun(Run):
             self.status = FAILED
             self.message = (f"The run diverged: `{bad}` became non-finite at record "
                             f"{self._seen}. Try a smaller learning rate, then Reset.")
+
+    @property
+    def has_checkpoint(self) -> bool:
+        return self._checkpoint is not None
+
+    def checkpoint(self) -> bytes | None:
+        """The model as the worker last sent it (when the run paused or ended)."""
+        return self._checkpoint
 
     def _heartbeat_expired(self) -> bool:
         if time.monotonic() - self._last_poll > self._heartbeat_s:
@@ -353,6 +379,8 @@ class WorkerPool:
                     stopping = True
             elif message[0] == "ready":
                 continue
+            elif message[0] == "weights":
+                run._checkpoint = message[1]
             elif message[0] == "end":
                 status = FAILED if run.status == FAILED else message[1]
                 run._finish(status, "" if run.status == FAILED else message[2])

@@ -196,7 +196,8 @@ def _export_buttons(key: str, records: list[dict]) -> None:
     """The run's metrics (CSV, JSON) and its config (JSON), built only when clicked."""
     config = st.session_state[key]["config"]
     page = key.removesuffix("_run")
-    cols = st.columns(3)
+    run = current_run(key)
+    cols = st.columns(4)
     cols[0].download_button(tr("Metrics (CSV)"), functools.partial(metrics_csv, records), f"{page}_metrics.csv",
                             "text/csv", key=f"{key}_export_csv", icon=":material/download:")
     cols[1].download_button(tr("Metrics (JSON)"), functools.partial(metrics_json, records, page),
@@ -205,6 +206,12 @@ def _export_buttons(key: str, records: list[dict]) -> None:
     cols[2].download_button(tr("Config (JSON)"), functools.partial(config_json, page, config),
                             f"{page}_config.json", "application/json", key=f"{key}_export_config",
                             icon=":material/download:")
+    if run is not None and run.has_checkpoint:  # the trained model, for the trainers that have one
+        cols[3].download_button(tr("Model (safetensors)"), run.checkpoint, f"{page}_model.safetensors",
+                                "application/octet-stream", key=f"{key}_export_model",
+                                icon=":material/download:",
+                                help=tr("The weights after the last update shown, as safetensors: "
+                                        "load them with safetensors.torch.load_file."))
 
 
 def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: str) -> None:

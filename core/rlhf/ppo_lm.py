@@ -33,6 +33,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from core.checkpoint import WEIGHTS
 from core.advantage import gae
 from core.config import apply_live, knob
 from core.ppo import adapt_beta, clipped_surrogate
@@ -206,6 +207,7 @@ def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list
             "clipfrac": float(np.mean(clipfracs)), "beta": float(beta), "lr": float(config.lr),
             "value_loss": float(np.mean(value_losses)), "length": float(done.sum(-1).mean()),
         }
+        record[WEIGHTS] = policy.state_dict()  # the live tensors: a checkpoint on request
         if watch:
             policy.eval()
             record["_samples"] = watch_samples(policy.lm, tokenizer, watch, T, seed, device)

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from core.checkpoint import WEIGHTS
 from core.config import apply_live, knob
 
 
@@ -127,5 +128,6 @@ def train_reward_model(config: RewardConfig, lm, tokenizer, pairs: list[dict], s
             changes = yield {"update": step, "epoch": epoch, "loss": float(loss.item()),
                              "train_accuracy": float(((r_c > r_r) + 0.5 * (r_c == r_r)).float().mean()),
                              "heldout_accuracy": held_acc, "heldout_measured": last, "lr": float(config.lr),
-                             "time_s": time.perf_counter() - start, **({"_rm": rm} if last else {})}
+                             "time_s": time.perf_counter() - start, WEIGHTS: rm.state_dict(),
+                             **({"_rm": rm} if last else {})}
             config = apply_live(config, changes)

@@ -1,4 +1,4 @@
-"""Every live panel offers its run's metrics and config once the run stops (issue 12 item 5)."""
+"""Every live panel offers its run's metrics, config and model once the run stops (issue 12 item 5)."""
 from tests.pages.conftest import wait_for_end
 
 
@@ -9,7 +9,7 @@ def test_a_finished_run_offers_its_metrics_and_config(app):
     wait_for_end(at.session_state["pg_run"]["run"], timeout=120)
     at.run()
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["Metrics (CSV)", "Metrics (JSON)", "Config (JSON)"]
+    assert labels == ["Metrics (CSV)", "Metrics (JSON)", "Config (JSON)", "Model (safetensors)"]
 
 
 def test_importing_metrics_draws_a_ghost_and_a_config_restores_the_settings(app):
