@@ -8,6 +8,7 @@ from core.actor_critic import VARIANT_LABELS, VARIANTS, ActorCriticConfig, train
 from core.advantage import lambda_study
 from core.config import Knob
 from ui import charts
+from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
 from ui.run_panel import ghost_chart, live_panel, run_controls
@@ -19,13 +20,13 @@ RUN_KEY = "ac_run"
 LAMBDAS = [i / 20 for i in range(21)]
 
 show_url_messages()
-st.title("🤝 Advantage and actor-critic")
+st.title(tr("🤝 Advantage and actor-critic"))
 lesson(PAGE, "intro")
 scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. GAE(lambda): bias against variance ---------------------------------------------------
-st.header("1 · GAE(λ): from TD to Monte Carlo")
+st.header(tr("1 · GAE(λ): from TD to Monte Carlo"))
 lesson(PAGE, "gae")
 cols = st.columns(4)
 lam = widget(Knob("gae_lam", 0.95, "λ", "0 = one-step TD error, 1 = Monte-Carlo advantage.",
@@ -50,16 +51,16 @@ def _study(critic_bias: float, critic_error: float, p_right: float, seed: int):
 study = _study(critic_bias, critic_error, p_right, seed)
 i = min(range(len(LAMBDAS)), key=lambda j: abs(LAMBDAS[j] - lam))
 m = st.columns(5)
-m[0].metric("True advantage A(s₀, right)", f"{study['truth']:.4f}")
-m[1].metric(f"Mean GAE({LAMBDAS[i]:g}) estimate", f"{study['estimates'][i].mean():.4f}")
-m[2].metric("Bias²", f"{study['bias2'][i]:.2e}")
-m[3].metric("Variance", f"{study['variance'][i]:.2e}")
-m[4].metric("Lowest error at λ", f"{study['best_lam']:g}")
+m[0].metric(tr("True advantage A(s₀, right)"), f"{study['truth']:.4f}")
+m[1].metric(tr(f"Mean GAE({LAMBDAS[i]:g}) estimate"), f"{study['estimates'][i].mean():.4f}")
+m[2].metric(tr("Bias²"), f"{study['bias2'][i]:.2e}")
+m[3].metric(tr("Variance"), f"{study['variance'][i]:.2e}")
+m[4].metric(tr("Lowest error at λ"), f"{study['best_lam']:g}")
 st.plotly_chart(charts.lambda_tradeoff(study, lam, title="Error of the advantage estimate "
                                        "against λ (2,000 trajectories)"), key="fig_gae_tradeoff")
 
 # ---- 2. actor-critic on CartPole, K seeds ------------------------------------------------------
-st.header("2 · REINFORCE against actor-critic, live")
+st.header(tr("2 · REINFORCE against actor-critic, live"))
 lesson(PAGE, "cartpole")
 config = config_widgets(ActorCriticConfig, prefix="ac_", columns=4, device=current_device())
 n_seeds = widget(Knob("ac_seeds", 3, "Seeds K", "Each variant trains on the same K seeds.",
@@ -73,13 +74,13 @@ run_controls(RUN_KEY, config, functools.partial(train_comparison, seeds=tuple(se
 
 def draw(run, records):
     if not records:
-        st.caption(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…")
+        st.caption(tr(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…"))
         return
     last = records[-1]
     cols = st.columns(len(VARIANTS))
     for col, (k, variant) in zip(cols, enumerate(last["variants"])):
-        col.metric(VARIANT_LABELS[variant], f"{last['return_avg20'][k].mean():.0f}",
-                   f"{last['env_steps'][k].mean():,.0f} steps", delta_color="off")
+        col.metric(tr(VARIANT_LABELS[variant]), f"{last['return_avg20'][k].mean():.0f}",
+                   tr(f"{last['env_steps'][k].mean():,.0f} steps"), delta_color="off")
     # REINFORCE spends 8 whole episodes per update, the actor-critics 8 x 32 steps: show the
     # samples every variant has reached, where they can be compared (double-click: all of it)
     shared = min(float(last["env_steps"][k].mean()) for k in range(len(last["variants"])))
@@ -101,9 +102,9 @@ def draw(run, records):
     ev.update_yaxes(range=[-1, 1.05])  # 1: perfect, 0: no better than a constant
     left.plotly_chart(returns, key="fig_ac_returns")
     right.plotly_chart(ev, key="fig_ac_ev")
-    st.caption(f"Both charts end at {shared:,.0f} environment steps, where every variant has "
-               "data (REINFORCE spends whole episodes per update and runs further): double-click "
-               "a chart to see all of it. Explained variance below −1 is off the chart.")
+    st.caption(tr(f"Both charts end at {shared:,.0f} environment steps, where every variant has "
+                  "data (REINFORCE spends whole episodes per update and runs further): double-click "
+                  "a chart to see all of it. Explained variance below −1 is off the chart."))
     latest = run.latest
     grid = latest["_first_seed"]["gae"].get("_value_slice") if latest else None
     if grid:

@@ -7,6 +7,7 @@ import streamlit as st
 from core.critics import CriticsConfig, NStepConfig, alpha_comparison, nstep_sweep, train_mc_vs_td
 from core.envs import RandomWalkEnv
 from ui import charts
+from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages
 from ui.run_panel import live_panel, run_controls
@@ -19,14 +20,14 @@ SWEEP_KEY = "cr_sweep"
 STATES = "ABCDE"
 
 show_url_messages()
-st.title("🔭 Critics: Monte Carlo vs TD")
+st.title(tr("🔭 Critics: Monte Carlo vs TD"))
 lesson(PAGE, "intro")
 scenario_picker(PAGE)
 seed = current_seed()
 true_values = RandomWalkEnv().true_values()
 
 # ---- 1. MC and TD side by side, live ---------------------------------------------------------
-st.header("1 · The random walk, learned two ways on the same episodes")
+st.header(tr("1 · The random walk, learned two ways on the same episodes"))
 lesson(PAGE, "walk")
 config = config_widgets(CriticsConfig, prefix="cr_", columns=4)
 show_url_messages()
@@ -38,9 +39,9 @@ def draw(run, records):
         return
     last = records[-1]
     cols = st.columns(3)
-    cols[0].metric("Episode", last["episode"])
-    cols[1].metric("RMS error, MC", f"{last['rms_mc_mean']:.3f}")
-    cols[2].metric("RMS error, TD(0)", f"{last['rms_td_mean']:.3f}")
+    cols[0].metric(tr("Episode"), last["episode"])
+    cols[1].metric(tr("RMS error, MC"), f"{last['rms_mc_mean']:.3f}")
+    cols[2].metric(tr("RMS error, TD(0)"), f"{last['rms_td_mean']:.3f}")
     left, right = st.columns(2)
     left.plotly_chart(charts.state_values(
         list(STATES), true_values, {"MC": last["v_mc"], "TD(0)": last["v_td"]},
@@ -54,7 +55,7 @@ def draw(run, records):
 live_panel(RUN_KEY, draw, "Press **Start** to play the episodes: both learners see each one.")
 
 # ---- 2. every alpha of Example 6.2 at once --------------------------------------------------
-st.header("2 · Every step size of Example 6.2")
+st.header(tr("2 · Every step size of Example 6.2"))
 lesson(PAGE, "alphas")
 
 
@@ -71,7 +72,7 @@ st.plotly_chart(charts.lines(rows, "episode", {name: name for name in curves},
                              ytitle="RMS error", height=360), key="fig_cr_alphas")
 
 # ---- 3. n-step TD on the 19-state walk ----------------------------------------------------------
-st.header("3 · n-step TD: from TD(0) to Monte Carlo")
+st.header(tr("3 · n-step TD: from TD(0) to Monte Carlo"))
 lesson(PAGE, "nstep")
 sweep = config_widgets(NStepConfig, prefix="ns_", columns=4)
 show_url_messages()
@@ -84,8 +85,8 @@ def draw_sweep(run, records):
     st.plotly_chart(charts.sweep_lines(records, title="Figure 7.2: error after the first episodes"),
                     key="fig_ns_sweep")
     best = min(records, key=lambda r: r["best_rms"])
-    st.caption(f"Best so far: n = {best['n']} at α = {best['best_alpha']:.2f} "
-               f"(RMS {best['best_rms']:.3f}).")
+    st.caption(tr(f"Best so far: n = {best['n']} at α = {best['best_alpha']:.2f} "
+                  f"(RMS {best['best_rms']:.3f})."))
 
 
 live_panel(SWEEP_KEY, draw_sweep, "Press **Start** to sweep n = 1, 2, 4, … (a few seconds).")

@@ -13,6 +13,7 @@ from core.offpolicy import (REUSE, TEST_FUNCTIONS, ReuseConfig, apply, drift_cur
                             running_estimates, second_moment, softmax, surrogate_gradients,
                             train_reuse_comparison, true_value)
 from ui import charts
+from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
 from ui.run_panel import ghost_chart, live_panel, run_controls
@@ -25,13 +26,13 @@ SHOWN_SAMPLES = 400
 K_LABELS = {str(k): f"K = {k}" for k in REUSE}
 
 show_url_messages()
-st.title("⚖️ Importance sampling and off-policy reuse")
+st.title(tr("⚖️ Importance sampling and off-policy reuse"))
 lesson(PAGE, "intro")
 scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. Gaussians ------------------------------------------------------------------------------
-st.header("1 · Estimating under p with samples from q")
+st.header(tr("1 · Estimating under p with samples from q"))
 lesson(PAGE, "gaussians")
 cols = st.columns(4)
 mu_p = widget(Knob("is_mu_p", 0.0, "Target mean μp", lo=-3.0, hi=3.0, step=0.1), "is_mu_p", cols[0])
@@ -50,10 +51,10 @@ moment = second_moment(mu_p, s_p, mu_q, s_q)
 variance = estimator_variance(f, mu_p, s_p, mu_q, s_q)
 ordinary, normalised = running_estimates(x, w, f)
 if math.isinf(moment):
-    st.warning(f"2σq² = {2 * s_q ** 2:.2f} ≤ σp² = {s_p ** 2:.2f}: q's tails are too thin for p, "
-               "so E_q[w²] and the variance of the estimate are **infinite**. The estimate "
-               "below still converges in theory, but it jumps whenever a rare, huge weight "
-               "arrives, and its error bars are meaningless.", icon="⚠️")
+    st.warning(tr(f"2σq² = {2 * s_q ** 2:.2f} ≤ σp² = {s_p ** 2:.2f}: q's tails are too thin for p, "
+                  "so E_q[w²] and the variance of the estimate are **infinite**. The estimate "
+                  "below still converges in theory, but it jumps whenever a rare, huge weight "
+                  "arrives, and its error bars are meaningless."), icon="⚠️")
 
 left, right = st.columns(2)
 left.plotly_chart(charts.weighted_samples(mu_p, s_p, mu_q, s_q, x[:SHOWN_SAMPLES], w[:SHOWN_SAMPLES],
@@ -64,17 +65,17 @@ right.plotly_chart(charts.running_estimates(ordinary, normalised, truth,
                    key="fig_is_running")
 ess = effective_sample_size(w)
 st.dataframe({
-    "quantity": ["E_p[f] (truth) vs final estimates", "E_q[w²]", "Var_q(w·f) (one term)",
-                 "ESS / n (Kish)"],
-    "closed form": [f"{truth:.4f}", f"{moment:.4f}", f"{variance:.4f}",
-                    f"{1 / moment:.4f}" if moment > 0 else "—"],
-    f"from {n:,} samples": [f"ordinary {ordinary[-1]:.4f} · self-normalised {normalised[-1]:.4f}",
-                            f"{np.mean(w ** 2):.4f}", f"{np.var(w * apply(f, x)):.4f}",
-                            f"{ess / n:.4f}"],
+    tr("quantity"): [tr("E_p[f] (truth) vs final estimates"), "E_q[w²]", tr("Var_q(w·f) (one term)"),
+                     tr("ESS / n (Kish)")],
+    tr("closed form"): [f"{truth:.4f}", f"{moment:.4f}", f"{variance:.4f}",
+                        f"{1 / moment:.4f}" if moment > 0 else "—"],
+    tr(f"from {n:,} samples"): [tr(f"ordinary {ordinary[-1]:.4f} · self-normalised {normalised[-1]:.4f}"),
+                                f"{np.mean(w ** 2):.4f}", f"{np.var(w * apply(f, x)):.4f}",
+                                f"{ess / n:.4f}"],
 }, hide_index=True)
 
 # ---- 2. two policies drifting apart --------------------------------------------------------------
-st.header("2 · The ratio π/π_old as the policies drift apart")
+st.header(tr("2 · The ratio π/π_old as the policies drift apart"))
 lesson(PAGE, "drift")
 target_kl = widget(Knob("drift_kl", 0.1, "KL(π_old ‖ π)", "How far π has moved from π_old.",
                         lo=0.0, hi=2.0, step=0.01), "drift_kl")
@@ -93,29 +94,29 @@ def _drift_curves(seed: int):
 m = st.columns(4)
 m[0].metric("KL(π_old ‖ π)", f"{kl(pi_old, pi):.3f}")
 m[1].metric("ESS / n", f"{facts['ess_fraction']:.3f}")
-m[2].metric("Var of w·r, old batch", f"{facts['value_variance']:.3f}",
-            help="Variance of one sample's importance-weighted estimate of J(π) = E_π[r], "
-                 "from the batch π_old collected.")
-m[3].metric("Var of r, fresh batch", f"{facts['fresh_variance']:.3f}",
-            help="Variance of one sample's estimate of J(π) from a new batch of π itself.")
+m[2].metric(tr("Var of w·r, old batch"), f"{facts['value_variance']:.3f}",
+            help=tr("Variance of one sample's importance-weighted estimate of J(π) = E_π[r], "
+                    "from the batch π_old collected."))
+m[3].metric(tr("Var of r, fresh batch"), f"{facts['fresh_variance']:.3f}",
+            help=tr("Variance of one sample's estimate of J(π) from a new batch of π itself."))
 left, right = st.columns(2)
 left.plotly_chart(charts.ratio_bars(pi_old, pi, facts["ratio"], title="π_old, π and the ratio per action"),
                   key="fig_drift_ratio")
 right.plotly_chart(charts.drift_curves(_drift_curves(seed), target_kl, title="What the drift costs"),
                    key="fig_drift_curves")
 
-st.subheader("The ratio is a weight on ∇log π")
+st.subheader(tr("The ratio is a weight on ∇log π"))
 lesson(PAGE, "surrogate")
 action, advantage = int(np.argmax(facts["ratio"])), 1.5
 autograd, weighted = surrogate_gradients(theta, theta_old, action, advantage)
-st.dataframe({"logit": [f"θ{i + 1}" for i in range(len(theta))],
-              "∇θ [(π/π_old)(a) · A]  (autograd)": autograd,
+st.dataframe({tr("logit"): [f"θ{i + 1}" for i in range(len(theta))],
+              tr("∇θ [(π/π_old)(a) · A]  (autograd)"): autograd,
               "A · (π/π_old)(a) · ∇θ log π(a)": weighted}, hide_index=True)
-st.caption(f"Action a = {action + 1}, A = {advantage}; largest difference "
-           f"{np.abs(autograd - weighted).max():.1e}.")
+st.caption(tr(f"Action a = {action + 1}, A = {advantage}; largest difference "
+              f"{np.abs(autograd - weighted).max():.1e}."))
 
 # ---- 3. reuse on CartPole ---------------------------------------------------------------------------
-st.header("3 · Reusing a batch K times on CartPole, live")
+st.header(tr("3 · Reusing a batch K times on CartPole, live"))
 lesson(PAGE, "reuse")
 config = config_widgets(ReuseConfig, prefix="op_", columns=3, device=current_device())
 n_seeds = widget(Knob("op_seeds", 3, "Seeds", "Each K trains on the same seeds.", lo=1, hi=10),
