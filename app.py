@@ -2,6 +2,7 @@
 and process-wide setup. Run with `streamlit run app.py`."""
 import streamlit as st
 
+from ui.figure_export import clear as clear_figures, figure_downloads
 from ui.i18n import tr
 from ui.path import PATH
 from ui.sidebar import seed_settings, sidebar
@@ -19,9 +20,11 @@ pages = [st.Page("pages/home.py", title=tr("Home"), icon="🏠", default=True)]
 pages += [st.Page(stop.file, title=tr(stop.title), icon=stop.icon, url_path=stop.url_path)
           for stop in PATH]
 page = st.navigation(pages)
+clear_figures()  # the page registers the charts it draws (ui.figure_export)
 try:
     page.run()
 finally:
+    figure_downloads()
     # After the page, so a cold first visit shows content before torch loads (no run can
     # start before this: a run starts on a button press, in a later rerun).
     check_yourself(next((s.slug for s in PATH if s.url_path == page.url_path), ""))

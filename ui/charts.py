@@ -18,6 +18,7 @@ import PIL.Image  # noqa: F401  (the same)
 import plotly.graph_objects as go
 import pyarrow  # noqa: F401  (st.dataframe's wire format, warmed with the rest)
 
+from ui.figure_export import register
 from ui.i18n import current_lang, tr
 from ui.presentation import CHART_FONT_SCALE, presenting
 
@@ -85,11 +86,14 @@ def _localize(fig: go.Figure) -> go.Figure:
 
 
 def localized(build):
-    """A figure builder whose figure speaks the lesson language (English costs nothing)."""
+    """A figure builder whose figure speaks the lesson language (English costs nothing) and
+    can be downloaded from the page."""
     @functools.wraps(build)
     def wrapper(*args, **kwargs):
         fig = build(*args, **kwargs)
-        return fig if current_lang() == "en" else _localize(fig)
+        fig = fig if current_lang() == "en" else _localize(fig)
+        register(fig)  # the page's "Download a figure" offers it (ui.figure_export)
+        return fig
 
     return wrapper
 

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from core.config import Knob, knobs, parse_knob
-from ui.i18n import tr
+from ui.i18n import current_lang, tr
 from ui.presentation import is_hidden
 
 _MESSAGES = "_url_messages"
@@ -73,7 +73,8 @@ def widget(k: Knob, key: str, container=None, disabled: bool = False,
     label = tr(k.label)  # label, help and choices in the lesson language (ui.i18n)
     common = dict(key=key, help=tr(k.help) or None, disabled=disabled)
     if k.kind == "choice":
-        value = container.selectbox(label, list(k.choices), format_func=lambda v: tr(format_func(v)),
+        lang = current_lang()  # bound now: AppTest calls format_func outside the script run
+        value = container.selectbox(label, list(k.choices), format_func=lambda v: tr(format_func(v), lang),
                                     **common)
     elif k.kind == "bool":
         value = container.toggle(label, **common)

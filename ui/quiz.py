@@ -80,7 +80,7 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
     "actor_critic": (
         q("lambda-bias", "lambda-one",
           "At λ = 1, the bias² of the advantage estimate is…",
-          "λ = 1 时，优势估计的 bias² ……",
+          "λ = 1 时，优势估计的偏差²……",
           ("at its largest", "zero", "in between"), ("最大", "为零", "居中"), 1,
           "At λ = 1 the advantage is the Monte-Carlo return minus V: the critic's errors cancel out.",
           "λ = 1 时优势等于蒙特卡洛回报减去 V：评论家的误差被抵消。"),

@@ -91,7 +91,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                  {"en": "At λ = 1 the advantage is the Monte-Carlo return minus V: the critic's bias is "
                         "gone (bias² at 0) and the variance is at its largest. The star marks the λ with "
                         "the lowest error, in between.",
-                  "zh": "λ = 1 时优势就是蒙特卡洛回报减去 V：评论家的偏差消失（bias² 为 0），方差却最大。"
+                  "zh": "λ = 1 时优势就是蒙特卡洛回报减去 V：评论家的偏差消失（偏差² 为 0），方差却最大。"
                         "星号标出误差最小的 λ，它在两端之间。"},
                  {"gae_lam": "1"}),
     ),

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from tests.browser.conftest import CONNECTED, button, open_page, screenshot, stop_run
@@ -96,7 +98,7 @@ def test_on_a_phone_the_path_reads_in_order(app_url, browser):
         phone.close()
 
 
-def test_a_stopped_run_downloads_its_metrics_and_config(app_url, page, tmp_path):
+def test_a_stopped_run_downloads_its_metrics_config_model_and_figures(app_url, page, tmp_path):
     """Issue 12 item 5: each kind of export, downloaded as a student would."""
     import csv
     import json
@@ -115,6 +117,21 @@ def test_a_stopped_run_downloads_its_metrics_and_config(app_url, page, tmp_path)
     assert len(json.loads(files["Metrics (JSON)"].read_text())["records"]) == 3
     config = json.loads(files["Config (JSON)"].read_text())
     assert config["page"] == "pg" and config["config"]["max_updates"] == 3
+    with page.expect_download(timeout=30_000) as download:
+        button(page, "Model (safetensors)").click()
+    from core.checkpoint import from_safetensors
+
+    tensors, metadata = from_safetensors(Path(download.value.path()).read_bytes())
+    assert metadata["update"] == "3" and tensors  # the policy after its last update
+    # any chart of the page, in each format
+    page.get_by_role("button", name="Download a figure").click()
+    for fmt, magic in (("PNG", b"\x89PNG"), ("SVG", b"<svg"), ("HTML", b"<html>")):
+        page.get_by_test_id("stPopoverBody").get_by_text(fmt, exact=True).click()
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_test_id("stPopoverBody").get_by_role("button", name="Download").click()
+        data = Path(download.value.path()).read_bytes()
+        assert magic in data[:200], (fmt, data[:80])
+        assert download.value.suggested_filename.endswith("." + fmt.lower())
 
 
 def test_rlhf_skip_ahead_reaches_ppo_in_one_click(app_url, page):

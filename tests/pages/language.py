@@ -25,6 +25,8 @@ KEPT = {
     "approx_kl", "clipfrac", "explained_variance", "value_loss", "entropy",
     # maths
     "log", "exp", "clip", "min", "max", "var", "std", "mean", "argmax", "sign", "e",
+    # units
+    "rad", "nats", "nat", "ms", "mb", "gb",
     # the app's name and the language names in the language switch
     "english",
 }
@@ -35,13 +37,14 @@ _ICON = re.compile(r":material/[\w_]+:|:[a-z_]+:")
 _HTML = re.compile(r"<[^>]+>|&\w+;")
 _TITLE = re.compile(r"《[^》]*》")  # a paper's title, kept in its language
 _GLOSS = re.compile(r"（[A-Za-z][A-Za-z -]*）")  # a term's English name beside it: 回报（Return）
+_ENV_ID = re.compile(r"\b[A-Z]\w*-v\d+\b")  # CartPole-v1, Acrobot-v1
 _SYMBOL = re.compile(r"\S*_\{?[A-Za-z]+\}?")  # π_old, π_ref, r_t
 _WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]|[A-Za-z]")
 
 
 def english_words(text: str) -> list[str]:
     """The English words of `text`, beyond formulas, code, links, icons, acronyms and names."""
-    for pattern in (_LATEX, _CODE, _URL, _ICON, _HTML, _TITLE, _GLOSS, _SYMBOL):
+    for pattern in (_LATEX, _CODE, _URL, _ICON, _HTML, _TITLE, _GLOSS, _ENV_ID, _SYMBOL):
         text = pattern.sub(" ", text)
     out = []
     for word in _WORD.findall(text):

@@ -2,13 +2,18 @@
 from tests.pages.conftest import wait_for_end
 
 
+def run_downloads(at):
+    """The run panel's download buttons (not the page's "Download a figure")."""
+    return [b for b in at.get("download_button") if "pg_run_export" in b.proto.id]
+
+
 def test_a_finished_run_offers_its_metrics_and_config(app):
     at = app("pages/policy_gradient.py", pg_episodes="2", pg_max_updates="3")
-    assert not at.get("download_button")
+    assert not run_downloads(at)
     at.button(key="pg_run_start").click().run()
     wait_for_end(at.session_state["pg_run"]["run"], timeout=120)
     at.run()
-    labels = [b.proto.label for b in at.get("download_button")]
+    labels = [b.proto.label for b in run_downloads(at)]
     assert labels == ["Metrics (CSV)", "Metrics (JSON)", "Config (JSON)", "Model (safetensors)"]
 
 
