@@ -642,6 +642,36 @@ def mark_knob_changes(fig: go.Figure, marks: list[dict], x: str) -> go.Figure:
 
 
 @localized
+def mark_peak_and_collapse(fig: go.Figure, drop: float = 0.35, min_points: int = 8) -> go.Figure:
+    """Where a curve peaked and then collapsed, say so on the chart: a "peak" arrow at its
+    highest point and a "collapse" arrow at its end, in the curve's colour (annotations, not
+    legend entries). A curve collapsed when, after rising to its peak, it has given back at
+    least `drop` of that rise by its last point; a curve still climbing, or wobbling near
+    its best, gets no mark. Bands and the previous run's ghost are left alone."""
+    for trace in list(fig.data):
+        if getattr(trace, "fill", None) not in (None, "none") or trace.name == "previous run":
+            continue
+        if trace.x is None or trace.y is None or "lines" not in (trace.mode or "lines"):
+            continue
+        x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+        if len(y) < min_points:
+            continue
+        peak = int(np.argmax(y))
+        rise = y[peak] - y[:peak + 1].min()
+        if peak >= len(y) - 2 or rise <= 0 or y[peak] - y[-1] < drop * rise:
+            continue
+        color = trace.line.color if trace.line is not None and trace.line.color else "black"
+        xref, yref = (trace.xaxis or "x"), (trace.yaxis or "y")
+        for where, text, ay in ((peak, "peak", -28), (len(y) - 1, "collapse", 28)):
+            fig.add_annotation(x=float(x[where]), y=float(y[where]), xref=xref, yref=yref, text=text,
+                               showarrow=True, arrowhead=2, arrowcolor=color, ax=0, ay=ay,
+                               font=dict(color=color, size=11))
+    return fig
+
+
+@localized
 def with_ghost(fig: go.Figure, ghost_fig: go.Figure | None) -> go.Figure:
     """`fig` with the lines of `ghost_fig` (the same chart of the previous run) drawn behind
     it, grey and dotted, under one legend entry "previous run". Bands are left out: a faint

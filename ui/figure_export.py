@@ -15,6 +15,7 @@ import re
 
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from ui.i18n import tr
 
@@ -24,10 +25,9 @@ FORMATS = {"PNG": ("png", "image/png"), "SVG": ("svg", "image/svg+xml"), "HTML":
 
 def register(fig: go.Figure) -> None:
     """Remember `fig` as one of this page run's charts (a no-op outside a Streamlit run)."""
-    try:
-        figures = st.session_state.setdefault(REGISTRY, {})
-    except Exception:  # a figure built in a test or a notebook
+    if get_script_run_ctx(suppress_warning=True) is None:  # a figure built in a test or a notebook
         return
+    figures = st.session_state.setdefault(REGISTRY, {})
     title = fig.layout.title.text if fig.layout.title is not None else None
     figures[_plain(title) or f"figure {len(figures) + 1}"] = fig
 

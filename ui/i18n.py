@@ -27,12 +27,12 @@ _FIELD = re.compile(r"\{([A-Za-z_]\w*)\}")
 
 def current_lang() -> str:
     """The session's lesson language ("en" outside a Streamlit run: a test or a notebook)."""
-    try:
-        import streamlit as st
+    import streamlit as st
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        return st.session_state.get("lang", "en")
-    except Exception:
+    if get_script_run_ctx(suppress_warning=True) is None:
         return "en"
+    return st.session_state.get("lang", "en")
 
 
 @lru_cache(maxsize=8)
