@@ -13,6 +13,7 @@ from core.baseline import (DEFAULT_LOGITS, DEFAULT_REWARDS, BaselineBanditConfig
 from core.config import Knob
 from core.pg import BASELINE_LABELS, BASELINES, ReinforceConfig, train_baseline_comparison
 from ui import charts
+from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
 from ui.run_panel import ghost_chart, live_panel, run_controls
@@ -24,15 +25,15 @@ RUN_KEY = "bl_run"
 CLOUD_POINTS = 1500
 
 show_url_messages()
-st.title("📉 Baseline and variance")
+st.title(tr("📉 Baseline and variance"))
 lesson(PAGE, "intro")
 scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. the bandit in closed form ------------------------------------------------------------
-st.header("1 · The bandit: the variance in closed form, and in samples")
+st.header(tr("1 · The bandit: the variance in closed form, and in samples"))
 lesson(PAGE, "bandit")
-with st.expander("Bandit settings", expanded=True):
+with st.expander(tr("Bandit settings"), expanded=True):
     cfg = config_widgets(BaselineBanditConfig, prefix="bl_", columns=4)
     rewards = float_sliders("Reward, arm", "blr", np.array(DEFAULT_REWARDS[:cfg.k]), -5.0, 5.0, 0.1,
                             help="The arm's mean reward (before the shift c).", columns=5)
@@ -48,8 +49,8 @@ marks = {"b = 0": 0.0, "b = E[R]": float(expected_reward(pi, paid)),
          "b*": float(optimal_baseline(pi, paid))}
 estimates = sampled_estimates(pi, paid, list(marks.values()), cfg.samples,
                               np.random.default_rng(seed), noise=cfg.noise)
-st.markdown("π = (" + ", ".join(f"{p:.3f}" for p in pi) + ")  ·  rewards paid = ("
-            + ", ".join(f"{x:g}" for x in paid) + ")")
+st.markdown(tr("π = (" + ", ".join(f"{p:.3f}" for p in pi) + ")  ·  rewards paid = ("
+               + ", ".join(f"{x:g}" for x in paid) + ")"))
 
 bs = baseline_grid(paid)
 left, right = st.columns(2)
@@ -65,14 +66,14 @@ right.plotly_chart(charts.estimate_clouds(
     key="fig_clouds")
 
 st.dataframe({
-    "baseline": list(marks),
+    tr("baseline"): list(marks),
     "b": [round(b, 4) for b in marks.values()],
-    "variance, closed form": [variance_trace(pi, paid, b, noise_var) for b in marks.values()],
-    f"variance, {cfg.samples:,} samples": [empirical_variance_trace(e) for e in estimates],
-    "largest |mean − ∇J|": [float(np.abs(e.mean(axis=0) - exact).max()) for e in estimates],
+    tr("variance, closed form"): [variance_trace(pi, paid, b, noise_var) for b in marks.values()],
+    tr(f"variance, {cfg.samples:,} samples"): [empirical_variance_trace(e) for e in estimates],
+    tr("largest |mean − ∇J|"): [float(np.abs(e.mean(axis=0) - exact).max()) for e in estimates],
 }, hide_index=True)
 
-st.subheader("Shift every reward by c")
+st.subheader(tr("Shift every reward by c"))
 lesson(PAGE, "shift")
 cs = np.linspace(-10.0, 50.0, 121)
 shifted = variance_against_shift(pi, rewards, cs, noise_var)
@@ -92,7 +93,7 @@ right.plotly_chart(charts.variant_bands(
     ytitle="expected reward (unshifted)", height=340), key="fig_learning")
 
 # ---- 2. CartPole, K seeds per variant, live -----------------------------------------------------
-st.header("2 · REINFORCE on CartPole with and without a baseline, live")
+st.header(tr("2 · REINFORCE on CartPole with and without a baseline, live"))
 lesson(PAGE, "cartpole")
 config = config_widgets(ReinforceConfig, prefix="cp_", columns=4, exclude=("baseline",),
                         device=current_device())
@@ -107,13 +108,13 @@ run_controls(RUN_KEY, config, functools.partial(train_baseline_comparison, seeds
 
 def draw(run, records):
     if not records:
-        st.caption(f"Collecting the first batches ({len(BASELINES)} variants × {n_seeds} seeds)…")
+        st.caption(tr(f"Collecting the first batches ({len(BASELINES)} variants × {n_seeds} seeds)…"))
         return
     last = records[-1]
     cols = st.columns(len(BASELINES) + 1)
-    cols[0].metric("Update", last["update"])
+    cols[0].metric(tr("Update"), last["update"])
     for col, (i, variant) in zip(cols[1:], enumerate(last["variants"])):
-        col.metric(f"Mean return, {BASELINE_LABELS[variant]}", f"{last['return_avg20'][i].mean():.0f}")
+        col.metric(tr(f"Mean return, {BASELINE_LABELS[variant]}"), f"{last['return_avg20'][i].mean():.0f}")
     left, right = st.columns(2)
     def returns(recs):
         return charts.variant_bands(recs, "return_avg20", BASELINE_LABELS,
@@ -132,4 +133,4 @@ def draw(run, records):
         key="fig_spread")
 
 
-live_panel(RUN_KEY, draw, f"Press **Start** to train {len(BASELINES)} variants × K seeds side by side.")
+live_panel(RUN_KEY, draw, tr(f"Press **Start** to train {len(BASELINES)} variants × K seeds side by side."))

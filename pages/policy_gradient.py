@@ -12,6 +12,7 @@ from core.envs import record_episode, space_sizes
 from core.pg import ReinforceConfig, policy_from_state, train_reinforce
 from core.seeding import RunRandom
 from ui import charts
+from ui.i18n import tr
 from ui.lessons import lesson
 from ui.media import frames_to_gif
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
@@ -24,15 +25,15 @@ RUN_KEY = "pg_run"
 CLOUD_SIZE = 200
 
 show_url_messages()
-st.title("🎯 Policy gradient (REINFORCE)")
+st.title(tr("🎯 Policy gradient (REINFORCE)"))
 lesson(PAGE, "intro")
 scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. the bandit: exact gradient vs sampled estimates ------------------------------------
-st.header("1 · A k-armed bandit: the exact gradient and its samples")
+st.header(tr("1 · A k-armed bandit: the exact gradient and its samples"))
 lesson(PAGE, "bandit")
-with st.expander("Bandit settings", expanded=True):
+with st.expander(tr("Bandit settings"), expanded=True):
     bandit = config_widgets(BanditConfig, prefix="bandit_", columns=4)
     rewards = float_sliders("True reward, arm", "r", default_rewards(bandit.k), -5.0, 5.0, 0.1,
                             help="The arm's mean reward.", columns=min(bandit.k, 5))
@@ -61,17 +62,17 @@ right.plotly_chart(charts.gradient_cloud(trajectory["exact_grad"][t], cloud, use
 best = int(np.argmax(rewards))
 drops = np.diff(probs[:, best]) < 0
 m = st.columns(4)
-m[0].metric("Expected true reward J", f"{trajectory['expected_true_reward'][t]:.3f}",
-            f"{trajectory['expected_true_reward'][t] - trajectory['expected_true_reward'][0]:+.3f} since start")
-m[1].metric(f"π(best arm {best + 1})", f"{probs[t, best]:.3f}",
-            f"{probs[t, best] - probs[0, best]:+.3f} since start")
-m[2].metric("Updates that lowered the best arm", f"{int(drops.sum())} / {bandit.updates}")
-m[3].metric("…when it was not sampled",
+m[0].metric(tr("Expected true reward J"), f"{trajectory['expected_true_reward'][t]:.3f}",
+            tr(f"{trajectory['expected_true_reward'][t] - trajectory['expected_true_reward'][0]:+.3f} since start"))
+m[1].metric(tr(f"π(best arm {best + 1})"), f"{probs[t, best]:.3f}",
+            tr(f"{probs[t, best] - probs[0, best]:+.3f} since start"))
+m[2].metric(tr("Updates that lowered the best arm"), f"{int(drops.sum())} / {bandit.updates}")
+m[3].metric(tr("…when it was not sampled"),
             f"{int((drops & (trajectory['counts'][:, best] == 0)).sum())}")
 lesson(PAGE, "positive")
 
 # ---- 2. REINFORCE on a real control task --------------------------------------------------
-st.header("2 · REINFORCE on CartPole, live")
+st.header(tr("2 · REINFORCE on CartPole, live"))
 lesson(PAGE, "cartpole")
 config = config_widgets(ReinforceConfig, prefix="pg_", columns=4, exclude=("baseline", "critic_lr"),
                         device=current_device())
@@ -81,14 +82,14 @@ run = run_controls(RUN_KEY, config, functools.partial(train_reinforce, seed=seed
 
 def draw(run, records):
     if not records:
-        st.caption("Collecting the first batch of episodes…")
+        st.caption(tr("Collecting the first batch of episodes…"))
         return
     last = records[-1]
     cols = st.columns(4)
-    cols[0].metric("Update", last["update"])
-    cols[1].metric("Environment steps", f"{last['env_steps']:,}")
-    cols[2].metric("Mean return (last 20 episodes)", f"{last['return_avg20']:.1f}")
-    cols[3].metric("Policy entropy", f"{last['entropy']:.3f}")
+    cols[0].metric(tr("Update"), last["update"])
+    cols[1].metric(tr("Environment steps"), f"{last['env_steps']:,}")
+    cols[2].metric(tr("Mean return (last 20 episodes)"), f"{last['return_avg20']:.1f}")
+    cols[3].metric(tr("Policy entropy"), f"{last['entropy']:.3f}")
     left, right = st.columns([3, 2])
     def returns(recs):
         return charts.band_curve(
@@ -106,13 +107,13 @@ def draw(run, records):
     right.plotly_chart(charts.mark_knob_changes(entropy, run.marks, "update"), key="fig_pg_entropy")
 
 
-live_panel(RUN_KEY, draw, "Press **Start** to train a policy; the curves grow as it learns.")
+live_panel(RUN_KEY, draw, tr("Press **Start** to train a policy; the curves grow as it learns."))
 
-st.subheader("Watch the current policy")
+st.subheader(tr("Watch the current policy"))
 run = current_run(RUN_KEY)
 latest = run.latest if run is not None else None
-if st.button("Replay one episode", key="pg_replay", icon=":material/movie:", disabled=latest is None,
-             help="Plays one episode with the policy as it is now (start a run first)."):
+if st.button(tr("Replay one episode"), key="pg_replay", icon=":material/movie:", disabled=latest is None,
+             help=tr("Plays one episode with the policy as it is now (start a run first).")):
     run_config = st.session_state[RUN_KEY]["config"]
     policy = policy_from_state(run_config.env_id, run_config.hidden, latest["_policy"])
     coins = RunRandom(seed, stream="replay").cpu  # the replay's own coins, not the process's
@@ -124,4 +125,4 @@ if replay is not None and replay[0] is not run:  # Reset, or a new run: its poli
     del st.session_state["pg_replay_gif"]
 elif replay is not None:
     _, gif, total, update = replay
-    st.image(gif, caption=f"Policy after update {update}: return {total:.0f}")
+    st.image(gif, caption=tr(f"Policy after update {update}: return {total:.0f}"))
