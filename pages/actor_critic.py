@@ -11,7 +11,7 @@ from ui import charts
 from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
-from ui.run_panel import ghost_chart, live_panel, run_controls
+from ui.run_panel import compared, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -91,8 +91,7 @@ def draw(run, records):
                                     title="Mean return of the last 20 episodes",
                                     ytitle="return (band: min–max over seeds)")
 
-    returns = charts.mark_knob_changes(charts.with_ghost(returns_chart(records), ghost_chart(RUN_KEY, returns_chart)),
-                                       marks, "env_steps")
+    returns = compared(RUN_KEY, returns_chart, records, run, "env_steps")
     ev = charts.mark_knob_changes(charts.variant_bands(
         records, "explained_variance", VARIANT_LABELS, x_key="env_steps",
         title="Explained variance of the critic", ytitle="1 − Var(target − V) / Var(target)"),

@@ -16,7 +16,7 @@ from ui import charts
 from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
-from ui.run_panel import ghost_chart, live_panel, run_controls
+from ui.run_panel import compared, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -121,8 +121,7 @@ def draw(run, records):
                                     title="Mean return of the last 20 episodes",
                                     ytitle="return (band: min–max over seeds)")
 
-    left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
-                                               run.marks, "update"), key="fig_returns")
+    left.plotly_chart(compared(RUN_KEY, returns, records, run, "update"), key="fig_returns")
     right.plotly_chart(charts.mark_knob_changes(charts.variance_ratio_meter(
         records, BASELINE_LABELS,
         title="Gradient variance a baseline leaves"),

@@ -10,7 +10,7 @@ from ui import charts
 from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages
-from ui.run_panel import live_panel, run_controls
+from ui.run_panel import ghost_chart, live_panel, run_controls
 from ui.sidebar import current_seed
 from ui.scenarios import scenario_picker
 
@@ -46,10 +46,14 @@ def draw(run, records):
     left.plotly_chart(charts.state_values(
         list(STATES), true_values, {"MC": last["v_mc"], "TD(0)": last["v_td"]},
         title=f"Run 1's estimates after episode {last['episode']}"), key="fig_cr_values")
-    right.plotly_chart(charts.mark_knob_changes(charts.paired_bands(
-        records, "episode", {"MC": "rms_mc", "TD(0)": "rms_td"},
-        title="RMS error over the 5 states (band: middle half of the runs)",
-        ytitle="RMS error"), run.marks, "episode"), key="fig_cr_rms")
+    def errors(recs):
+        return charts.paired_bands(recs, "episode", {"MC": "rms_mc", "TD(0)": "rms_td"},
+                                   title="RMS error over the 5 states (band: middle half of the runs)",
+                                   ytitle="RMS error")
+
+    # the previous run as a ghost and the knob marks (a falling error has no "collapse" to mark)
+    right.plotly_chart(charts.mark_knob_changes(charts.with_ghost(errors(records), ghost_chart(RUN_KEY, errors)),
+                                                run.marks, "episode"), key="fig_cr_rms")
 
 
 live_panel(RUN_KEY, draw, "Press **Start** to play the episodes: both learners see each one.")

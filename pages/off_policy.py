@@ -16,7 +16,7 @@ from ui import charts
 from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
-from ui.run_panel import ghost_chart, live_panel, run_controls
+from ui.run_panel import compared, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -136,8 +136,7 @@ def draw(run, records):
                                     title="Return against samples collected",
                                     ytitle="mean return, last 20 episodes")
 
-    left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
-                                               marks, "env_steps"), key="fig_op_returns")
+    left.plotly_chart(compared(RUN_KEY, returns, records, run, "env_steps"), key="fig_op_returns")
     right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
         records, "kl", K_LABELS, x_key="env_steps", title="KL(π_old ‖ π) after the K steps",
         ytitle="KL"), marks, "env_steps"), key="fig_op_kl")

@@ -16,7 +16,7 @@ from ui.i18n import tr
 from ui.lessons import lesson
 from ui.media import frames_to_gif
 from ui.params import config_widgets, float_sliders, show_url_messages, widget
-from ui.run_panel import current_run, ghost_chart, live_panel, run_controls
+from ui.run_panel import compared, current_run, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -97,8 +97,7 @@ def draw(run, records):
             xtitle="update", ytitle="return", mean_name="batch mean", band_name="batch min–max",
             extra={"mean of last 20 episodes": "return_avg20"})
 
-    left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
-                                               run.marks, "update"), key="fig_pg_returns")
+    left.plotly_chart(compared(RUN_KEY, returns, records, run, "update"), key="fig_pg_returns")
     entropy = charts.lines(records, "update", {"entropy": "entropy"}, title="Policy entropy",
                            xtitle="update", ytitle="policy entropy (nats)", height=320)
     # from 0 (one action certain) to log |A| (uniform): a wobble of 0.04 nats stays one

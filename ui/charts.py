@@ -60,16 +60,21 @@ def _layout(fig: go.Figure, title: str, xtitle: str, ytitle: str, height: int,
 
 
 def _localize(fig: go.Figure) -> go.Figure:
-    """Every text a student reads on `fig` (titles, axis titles, legend entries, annotations,
-    subplot titles, text labels) in the lesson language (ui.i18n)."""
+    """Every text a student reads on `fig` (titles, axis titles and tick labels, legend entries,
+    annotations, subplot titles, text labels) in the lesson language (ui.i18n)."""
     def title(obj) -> None:
         if obj is not None and obj.title is not None and obj.title.text:
             obj.title.text = tr(obj.title.text)
 
+    def axis(obj) -> None:
+        title(obj)
+        if obj.ticktext:
+            obj.ticktext = [tr(str(v)) for v in obj.ticktext]
+
     title(fig.layout)
     title(fig.layout.legend)
-    fig.for_each_xaxis(title)
-    fig.for_each_yaxis(title)
+    fig.for_each_xaxis(axis)
+    fig.for_each_yaxis(axis)
     fig.for_each_annotation(lambda a: a.update(text=tr(a.text)) if a.text else None)
     for trace in fig.data:
         if getattr(trace, "name", None):
@@ -646,10 +651,11 @@ def mark_peak_and_collapse(fig: go.Figure, drop: float = 0.35, min_points: int =
     """Where a curve peaked and then collapsed, say so on the chart: a "peak" arrow at its
     highest point and a "collapse" arrow at its end, in the curve's colour (annotations, not
     legend entries). A curve collapsed when, after rising to its peak, it has given back at
-    least `drop` of that rise by its last point; a curve still climbing, or wobbling near
-    its best, gets no mark. Bands and the previous run's ghost are left alone."""
+    least `drop` of that rise by its last point, both read on a moving average of the curve
+    (a tenth or so of its length); a curve still climbing, or wobbling near its best, gets no
+    mark. Bands and the previous run's ghost are left alone."""
     for trace in list(fig.data):
-        if getattr(trace, "fill", None) not in (None, "none") or trace.name == "previous run":
+        if getattr(trace, "fill", None) not in (None, "none") or trace.legendgroup == "previous run":
             continue
         if trace.x is None or trace.y is None or "lines" not in (trace.mode or "lines"):
             continue
@@ -658,6 +664,10 @@ def mark_peak_and_collapse(fig: go.Figure, drop: float = 0.35, min_points: int =
         x, y = x[ok], y[ok]
         if len(y) < min_points:
             continue
+        # judged on a moving average: one lucky batch is not a peak, one bad one not a collapse
+        width = max(3, len(y) // 15)
+        y = np.convolve(y, np.ones(width) / width, mode="valid")
+        x = x[width // 2: width // 2 + len(y)]
         peak = int(np.argmax(y))
         rise = y[peak] - y[:peak + 1].min()
         if peak >= len(y) - 2 or rise <= 0 or y[peak] - y[-1] < drop * rise:

@@ -10,6 +10,7 @@ lecture's view directly.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.config import Knob
 from ui.i18n import tr
@@ -21,10 +22,9 @@ CHART_FONT_SCALE = 1.5
 
 def presenting() -> bool:
     """True while this session is in presentation mode (False outside a Streamlit run)."""
-    try:
-        return bool(st.session_state.get(PRESENT.name, False))
-    except Exception:  # no script run context: a figure built in a test or a notebook
+    if get_script_run_ctx(suppress_warning=True) is None:  # a figure built in a test or a notebook
         return False
+    return bool(st.session_state.get(PRESENT.name, False))
 
 
 def hidden_knobs() -> set[str]:

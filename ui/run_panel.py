@@ -61,6 +61,16 @@ def ghost_chart(key: str, build: Callable[[list[dict]], object]):
     return build(records) if records else None
 
 
+def compared(key: str, build: Callable[[list[dict]], object], records: list[dict], run: Run, x: str):
+    """The live chart `build` draws from `records`, with what the student compares it to: the
+    previous run as a ghost, where this run peaked and collapsed, and where a knob changed
+    (`x`: the record key of the chart's x-axis)."""
+    from ui import charts
+
+    fig = charts.mark_peak_and_collapse(build(records))
+    return charts.mark_knob_changes(charts.with_ghost(fig, ghost_chart(key, build)), run.marks, x)
+
+
 def _start(key: str, config, make_iterator) -> None:
     old = current_run(key)
     _keep_as_ghost(key, old)
@@ -105,16 +115,18 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     run = current_run(key)
     active = run is not None and run.active
     paused = run is not None and run.status == PAUSED
-    cols = st.columns(4)
-    cols[0].button(tr("Start"), key=f"{key}_start", icon=":material/play_arrow:", disabled=active,
-                   type="primary", width="stretch", on_click=_start, args=(key, config, make_iterator))
-    cols[1].button(tr("Resume" if paused else "Pause"), key=f"{key}_pause",
-                   icon=":material/resume:" if paused else ":material/pause:", disabled=not active,
-                   width="stretch", on_click=_pause_or_resume, args=(key,))
-    cols[2].button(tr("Stop"), key=f"{key}_stop", icon=":material/stop:", disabled=not active,
-                   width="stretch", on_click=_stop, args=(key,))
-    cols[3].button(tr("Reset"), key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
-                   width="stretch", on_click=_reset, args=(key,))
+    # one row that wraps, never a stack: st.columns would put the four buttons one under the
+    # other on a phone, a screen's height between Start and the chart it starts
+    row = st.container(horizontal=True, gap="small")
+    row.button(tr("Start"), key=f"{key}_start", icon=":material/play_arrow:", disabled=active,
+               type="primary", width="stretch", on_click=_start, args=(key, config, make_iterator))
+    row.button(tr("Resume" if paused else "Pause"), key=f"{key}_pause",
+               icon=":material/resume:" if paused else ":material/pause:", disabled=not active,
+               width="stretch", on_click=_pause_or_resume, args=(key,))
+    row.button(tr("Stop"), key=f"{key}_stop", icon=":material/stop:", disabled=not active,
+               width="stretch", on_click=_stop, args=(key,))
+    row.button(tr("Reset"), key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
+               width="stretch", on_click=_reset, args=(key,))
     if active:
         _push_live_knobs(st.session_state[key], config)
     if f"{key}_ghost" in st.session_state:
@@ -193,25 +205,26 @@ def _push_live_knobs(entry: dict, slider_config) -> None:
 
 
 def _export_buttons(key: str, records: list[dict]) -> None:
-    """The run's metrics (CSV, JSON) and its config (JSON), built only when clicked."""
+    """The run's metrics (CSV, JSON), its config (JSON) and its model (safetensors, for the
+    trainers that have one), each built only when clicked."""
     config = st.session_state[key]["config"]
     page = key.removesuffix("_run")
     run = current_run(key)
-    cols = st.columns(4)
-    cols[0].download_button(tr("Metrics (CSV)"), functools.partial(metrics_csv, records), f"{page}_metrics.csv",
-                            "text/csv", key=f"{key}_export_csv", icon=":material/download:")
-    cols[1].download_button(tr("Metrics (JSON)"), functools.partial(metrics_json, records, page),
-                            f"{page}_metrics.json", "application/json", key=f"{key}_export_json",
-                            icon=":material/download:")
-    cols[2].download_button(tr("Config (JSON)"), functools.partial(config_json, page, config),
-                            f"{page}_config.json", "application/json", key=f"{key}_export_config",
-                            icon=":material/download:")
+    row = st.container(horizontal=True, gap="small")  # a row that wraps on a phone
+    row.download_button(tr("Metrics (CSV)"), functools.partial(metrics_csv, records), f"{page}_metrics.csv",
+                        "text/csv", key=f"{key}_export_csv", icon=":material/download:")
+    row.download_button(tr("Metrics (JSON)"), functools.partial(metrics_json, records, page),
+                        f"{page}_metrics.json", "application/json", key=f"{key}_export_json",
+                        icon=":material/download:")
+    row.download_button(tr("Config (JSON)"), functools.partial(config_json, page, config),
+                        f"{page}_config.json", "application/json", key=f"{key}_export_config",
+                        icon=":material/download:")
     if run is not None and run.has_checkpoint:  # the trained model, for the trainers that have one
-        cols[3].download_button(tr("Model (safetensors)"), run.checkpoint, f"{page}_model.safetensors",
-                                "application/octet-stream", key=f"{key}_export_model",
-                                icon=":material/download:",
-                                help=tr("The weights after the last update shown, as safetensors: "
-                                        "load them with safetensors.torch.load_file."))
+        row.download_button(tr("Model (safetensors)"), run.checkpoint, f"{page}_model.safetensors",
+                            "application/octet-stream", key=f"{key}_export_model",
+                            icon=":material/download:",
+                            help=tr("The weights after the last update shown, as safetensors: "
+                            "load them with safetensors.torch.load_file."))
 
 
 def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: str) -> None:

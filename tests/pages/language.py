@@ -22,7 +22,7 @@ KEPT = {
     "cartpole", "acrobot", "gpt", "reinforce", "adam", "softmax", "tanh", "relu", "token", "tokens",
     "safetensors", "json", "apple", "nvidia", "csv", "png", "svg", "html", "cpu", "cuda", "mps", "gpu", "auto",
     # CleanRL's diagnostic names, shown as code-like chart titles
-    "approx_kl", "clipfrac", "explained_variance", "value_loss", "entropy",
+    "approx_kl", "clipfrac", "explained_variance", "value_loss",
     # maths
     "log", "exp", "clip", "min", "max", "var", "std", "mean", "argmax", "sign", "e",
     # units
@@ -73,6 +73,7 @@ def _chart_texts(spec: dict) -> list[str]:
     for name, value in layout.items():
         if re.fullmatch(r"[xy]axis\d*", name):
             title(value)
+            out += [str(v) for v in (value or {}).get("ticktext", []) or []]
     out += [a["text"] for a in layout.get("annotations", []) if a.get("text")]
     for trace in spec.get("data", []):
         if trace.get("name") and trace.get("showlegend", True) is not False:
