@@ -9,6 +9,7 @@ from core.config import Knob, knobs
 from core.ppo import (VARIANT_LABELS, VARIANTS, PPOConfig, on_surface, silenced, surface,
                       train_ppo_comparison, variants_table)
 from ui import charts
+from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import show_url_messages, widget
 from ui.run_panel import ghost_chart, live_panel, run_controls
@@ -22,13 +23,13 @@ DETAILS = ("norm_adv", "clip_vloss", "entropy_coef", "max_grad_norm", "ortho_ini
            "gae_lambda")
 
 show_url_messages()
-st.title("✂️ PPO: clip the ratio, or penalise the KL")
+st.title(tr("✂️ PPO: clip the ratio, or penalise the KL"))
 lesson(PAGE, "intro")
 scenario_picker(PAGE)
 seed = current_seed()
 
 # ---- 1. the surface ---------------------------------------------------------------------------
-st.header("1 · The objective as a function of the ratio")
+st.header(tr("1 · The objective as a function of the ratio"))
 lesson(PAGE, "surface")
 by_name = {k.name: k for k in knobs(PPOConfig)}
 values = {}
@@ -41,15 +42,15 @@ st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, values["clip_eps"], v
                 key="fig_ppo_surface")
 
 # ---- 2. the four variants, live ---------------------------------------------------------------------
-st.header("2 · Four ways to keep π near π_old, live")
+st.header(tr("2 · Four ways to keep π near π_old, live"))
 lesson(PAGE, "variants")
-st.caption(f"The run uses the clip ε = {values['clip_eps']:g} and the KL penalty β = "
-           f"{values['kl_beta']:g} set above the surface.")
+st.caption(tr(f"The run uses the clip ε = {values['clip_eps']:g} and the KL penalty β = "
+              f"{values['kl_beta']:g} set above the surface."))
 cols = st.columns(4)
 for i, name in enumerate(("lr", "kl_target", "env_id", "envs", "steps", "epochs", "minibatches",
                           "hidden", "gamma", "max_updates")):
     values[name] = widget(by_name[name], f"ppo_{name}", cols[i % 4])
-with st.expander("Implementation details (Huang et al.'s '37 details', the ones that teach)"):
+with st.expander(tr("Implementation details (Huang et al.'s '37 details', the ones that teach)")):
     lesson(PAGE, "details")
     cols = st.columns(4)
     for i, name in enumerate(DETAILS):
@@ -67,12 +68,13 @@ TABS = ("Return and KL", "Clipping", "Entropy and critic")
 
 def draw(run, records):
     if not records:
-        st.caption(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…")
+        st.caption(tr(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…"))
         return
-    st.dataframe(variants_table(records, st.session_state[RUN_KEY]["config"].env_id), hide_index=True)
+    rows = variants_table(records, st.session_state[RUN_KEY]["config"].env_id)
+    st.dataframe([{tr(k): tr(v) for k, v in row.items()} for row in rows], hide_index=True)
     # only the open tab is drawn at each poll: a student's browser redraws two charts a second,
     # not eight (on_change="rerun" makes `.open` tell which tab is showing)
-    returns_tab, clip_tab, critic_tab = st.tabs(TABS, key="ppo_live_tab", on_change="rerun")
+    returns_tab, clip_tab, critic_tab = st.tabs([tr(t) for t in TABS], key="ppo_live_tab", on_change="rerun")
     if returns_tab.open:
         left, right = returns_tab.columns(2)
         def returns(recs):
@@ -125,5 +127,5 @@ def _draw_clipping(tab, run, records):
 
 live_panel(RUN_KEY, draw, f"Press **Start** to train the {len(VARIANTS)} variants × K seeds.")
 
-st.header("3 · From here to RLHF")
+st.header(tr("3 · From here to RLHF"))
 lesson(PAGE, "rlhf")

@@ -14,6 +14,7 @@ from core.rlhf.ppo_lm import RLHFConfig, frontier, frontier_trails, train_rlhf, 
 from core.rlhf.reward import RewardConfig, score, train_reward_model
 from core.rlhf.skip_ahead import load_start
 from ui import charts
+from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
 from ui.run_panel import current_run, live_panel, run_controls
@@ -28,35 +29,35 @@ FRONTIER_BETAS = (0.0, 0.1, 0.5, 2.0)
 FRONTIER_UPDATES = 25
 
 show_url_messages()
-st.title("🤖 RLHF on a tiny GPT-2")
+st.title(tr("🤖 RLHF on a tiny GPT-2"))
 lesson(PAGE, "intro")
 scenario_picker(PAGE)
 seed, device = current_seed(), current_device()
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+@st.cache_resource(show_spinner=tr("Loading the model…"), max_entries=4)
 def _model(source: str, device: str):
     return load(source, device)
 
 
-with st.expander("Model: the shipped tiny GPT-2, or another causal language model"):
-    source = st.text_input("Local folder or hub name", value=str(ASSETS), key="rlhf_source",
-                           help="Any transformers causal LM; a hub name needs a network.")
+with st.expander(tr("Model: the shipped tiny GPT-2, or another causal language model")):
+    source = st.text_input(tr("Local folder or hub name"), value=str(ASSETS), key="rlhf_source",
+                           help=tr("Any transformers causal LM; a hub name needs a network."))
 try:
     lm, tokenizer = _model(source, device)
     using_shipped = source == str(ASSETS)
 except Exception as exc:  # a bad folder or an offline hub name: say so, use the shipped model
-    st.error(f"Could not load `{source}` ({type(exc).__name__}: {exc}); using the shipped model.")
+    st.error(tr(f"Could not load `{source}` ({type(exc).__name__}: {exc}); using the shipped model."))
     lm, tokenizer = _model(str(ASSETS), device)
     using_shipped = True
-st.caption(f"{type(lm).__name__}: {sum(p.numel() for p in lm.parameters()) / 1e6:.2f} M parameters, "
-           f"vocabulary {len(tokenizer)}, on {device}.")
+st.caption(tr(f"{type(lm).__name__}: {sum(p.numel() for p in lm.parameters()) / 1e6:.2f} M parameters, "
+              f"vocabulary {len(tokenizer)}, on {device}."))
 
 # ---- 1. the pretrained model --------------------------------------------------------------------
-st.header("1 · The pretrained model")
+st.header(tr("1 · The pretrained model"))
 lesson(PAGE, "pretrained")
-prompt_text = st.text_input("Prompt", value=PROMPTS[0], key="rlhf_prompt",
-                            help="Any text; the model reads its last 32 tokens.")
+prompt_text = st.text_input(tr("Prompt"), value=PROMPTS[0], key="rlhf_prompt",
+                            help=tr("Any text; the model reads its last 32 tokens."))
 cols = st.columns(4)
 temperature = widget(Knob("rlhf_temperature", 1.0, "Temperature", lo=0.1, hi=2.0, step=0.05),
                      "rlhf_temperature", cols[0])
@@ -66,15 +67,15 @@ count = widget(Knob("rlhf_count", 4, "Samples", lo=1, hi=16), "rlhf_count", cols
 show_url_messages()
 prompt, notes = prepare_prompt(prompt_text, tokenizer)
 for note in notes:
-    st.info(note)
+    st.info(tr(note))
 generator = torch.Generator(device=device).manual_seed(seed)
 _, _, tokens = sample(lm, tokenizer, [prompt] * count, Sampling(temperature, top_k, length), generator)
-st.dataframe({"completion": decode(tokenizer, tokens),
-              "labeler's hidden score": [gold_score(prompt + " " + t) for t in decode(tokenizer, tokens)]},
+st.dataframe({tr("completion"): decode(tokenizer, tokens),
+              tr("labeler's hidden score"): [gold_score(prompt + " " + t) for t in decode(tokenizer, tokens)]},
              hide_index=True)
 
 # ---- 2. human feedback ----------------------------------------------------------------------------
-st.header("2 · Human feedback")
+st.header(tr("2 · Human feedback"))
 
 
 def _skip_ahead(lm, tokenizer, device) -> None:
@@ -102,38 +103,38 @@ def _drop_run(key: str) -> None:
 
 with st.container(border=True):
     shipped = using_shipped
-    st.button("Skip ahead: load the labels and a trained reward model", key="rlhf_skip",
+    st.button(tr("Skip ahead: load the labels and a trained reward model"), key="rlhf_skip",
               icon=":material/fast_forward:", on_click=_skip_ahead, args=(lm, tokenizer, device),
               disabled=not shipped,
-              help="For a lecture: go straight to PPO and over-optimisation. Steps 2 and 3 stay "
-                   "available to do live." if shipped else "Only for the shipped tiny GPT-2.")
+              help=tr("For a lecture: go straight to PPO and over-optimisation. Steps 2 and 3 stay "
+                      "available to do live." if shipped else "Only for the shipped tiny GPT-2."))
     skip_note = st.session_state.pop("rlhf_skip_note", None)
     if skip_note:
-        (st.error if skip_note[0] == "error" else st.success)(skip_note[1])
+        (st.error if skip_note[0] == "error" else st.success)(tr(skip_note[1]))
 lesson(PAGE, "feedback")
-st.markdown(f"**The simulated labeler's hidden preference:** {PREFERENCE}.")
+st.markdown(tr(f"**The simulated labeler's hidden preference:** {PREFERENCE}."))
 pairs = st.session_state.setdefault(PAIRS, [])
 cols = st.columns(3)
 n_pairs = widget(Knob("rlhf_pairs", 1200, "Pairs to sample", "Pairs the labeler cannot tell "
                           "apart are skipped.", lo=10, hi=3000), "rlhf_pairs", cols[0])
 flip = widget(Knob("rlhf_flip", 0.0, "Labeler's error rate", "Share of answers reversed.",
                    lo=0.0, hi=0.5, step=0.01), "rlhf_flip", cols[1])
-if cols[2].button("Let the labeler label", key="rlhf_label", type="primary"):
-    with st.spinner("Sampling pairs and labelling…"):
+if cols[2].button(tr("Let the labeler label"), key="rlhf_label", type="primary"):
+    with st.spinner(tr("Sampling pairs and labelling…")):
         pairs += simulated_pairs(lm, tokenizer, list(PROMPTS), n_pairs, seed + len(pairs), flip)
 mine = sum(p["source"] == "you" for p in pairs)
-st.caption(f"{len(pairs):,} labelled pairs ({mine} by you).")
+st.caption(tr(f"{len(pairs):,} labelled pairs ({mine} by you)."))
 
 with st.container(border=True):
-    st.markdown("**Label one yourself.** Which completion is better?")
+    st.markdown(tr("**Label one yourself.** Which completion is better?"))
     if "rlhf_offer" not in st.session_state:
         st.session_state["rlhf_offer"] = simulated_pairs(lm, tokenizer, list(PROMPTS), 1, seed + 7919 + len(pairs))[:1] \
             or [{"prompt": PROMPTS[0], "a": "great .", "b": "dull .", "preferred": 0}]
     offer = st.session_state["rlhf_offer"][0]
-    st.markdown(f"*{offer['prompt']}* …  \n**A:** {offer['a']}  \n**B:** {offer['b']}")
+    st.markdown(tr(f"*{offer['prompt']}* …  \n**A:** {offer['a']}  \n**B:** {offer['b']}"))
     choice = st.columns(3)
     for col, name, value in zip(choice, ("A is better", "B is better", "Skip"), (0, 1, None)):
-        if col.button(name, key=f"rlhf_pick_{name}"):
+        if col.button(tr(name), key=f"rlhf_pick_{name}"):
             if value is not None:
                 pairs.append({**offer, "preferred": value, "source": "you"})
             del st.session_state["rlhf_offer"]
@@ -159,20 +160,20 @@ def _import_labels() -> None:
 
 
 cols = st.columns(2)
-cols[0].download_button("Export labels (JSON)", pairs_to_json(pairs), "labels.json",
+cols[0].download_button(tr("Export labels (JSON)"), pairs_to_json(pairs), "labels.json",
                         "application/json", key="rlhf_export", disabled=not pairs)
-cols[1].file_uploader("Import labels (JSON)", type=["json"], key="rlhf_import", on_change=_import_labels)
+cols[1].file_uploader(tr("Import labels (JSON)"), type=["json"], key="rlhf_import", on_change=_import_labels)
 note = st.session_state.get("rlhf_import_note")
 if note:
-    (st.error if note[0] == "error" else st.success)(note[1])
+    (st.error if note[0] == "error" else st.success)(tr(note[1]))
 
 # ---- 3. the reward model --------------------------------------------------------------------------
-st.header("3 · The reward model")
+st.header(tr("3 · The reward model"))
 lesson(PAGE, "reward")
 rm_config = config_widgets(RewardConfig, prefix="rm_", columns=4, device=device)
 show_url_messages()
 if len(pairs) < 10:
-    st.info("Label at least 10 pairs first (step 2).")
+    st.info(tr("Label at least 10 pairs first (step 2)."))
 else:
     run_controls("rlhf_rm_run", rm_config,  # picklable: a run may train in a worker process
                  functools.partial(train_reward_model, lm=lm, tokenizer=tokenizer, pairs=list(pairs), seed=seed))
@@ -190,11 +191,11 @@ def draw_rm(run, records):
         return
     last = records[-1]
     cols = st.columns(3)
-    cols[0].metric("Step", last["update"])
-    cols[1].metric("Bradley–Terry loss", f"{last['loss']:.3f}")
+    cols[0].metric(tr("Step"), last["update"])
+    cols[1].metric(tr("Bradley–Terry loss"), f"{last['loss']:.3f}")
     measured = last["heldout_accuracy"] is not None  # None until the first epoch ends
-    cols[2].metric("Held-out accuracy", f"{last['heldout_accuracy']:.1%}" if measured else "not yet",
-                   help="Measured on the held-out pairs at the end of each epoch.")
+    cols[2].metric(tr("Held-out accuracy"), f"{last['heldout_accuracy']:.1%}" if measured else tr("not yet"),
+                   help=tr("Measured on the held-out pairs at the end of each epoch."))
     left, right = st.columns(2)
     left.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
         records, "update", {"loss": "loss"}, title="Reward-model loss", xtitle="step",
@@ -208,21 +209,21 @@ rm_run = current_run("rlhf_rm_run")
 reward_model = (rm_run.latest or {}).get("_rm") if rm_run is not None else None
 if reward_model is None and LOADED_RM in st.session_state:  # skipped ahead, nothing trained since
     reward_model, card = st.session_state[LOADED_RM]
-    st.caption(f"Using the shipped reward model (held-out accuracy {card['heldout_accuracy']:.1%} on "
-               f"{card['pairs']:,} pairs). Training one above replaces it.")
+    st.caption(tr(f"Using the shipped reward model (held-out accuracy {card['heldout_accuracy']:.1%} on "
+                  f"{card['pairs']:,} pairs). Training one above replaces it."))
 if reward_model is not None:
-    text = st.text_input("Score any text", value="the movie was great and funny .", key="rlhf_score")
+    text = st.text_input(tr("Score any text"), value="the movie was great and funny .", key="rlhf_score")
     checked, _ = prepare_prompt(text, tokenizer)
-    st.metric("Reward model", f"{score(reward_model, tokenizer, [checked])[0]:+.2f}",
-              f"labeler's hidden score {gold_score(checked):+.1f}", delta_color="off")
+    st.metric(tr("Reward model"), f"{score(reward_model, tokenizer, [checked])[0]:+.2f}",
+              tr(f"labeler's hidden score {gold_score(checked):+.1f}"), delta_color="off")
 
 # ---- 4. PPO ---------------------------------------------------------------------------------------
-st.header("4 · PPO with a KL leash")
+st.header(tr("4 · PPO with a KL leash"))
 lesson(PAGE, "ppo")
 ppo_config = config_widgets(RLHFConfig, prefix="rlhf_ppo_", columns=4, device=device)
 show_url_messages()
 if reward_model is None:
-    st.info("Train a reward model first (step 3).")
+    st.info(tr("Train a reward model first (step 3)."))
 else:
     run_controls("rlhf_ppo_run", ppo_config,
                  functools.partial(train_rlhf, lm=lm, tokenizer=tokenizer, rm=reward_model,
@@ -237,7 +238,7 @@ def _before(source: str, device: str, seed: int, length: int) -> list[str]:
 
 def draw_ppo(run, records):
     if not records:
-        st.caption("Sampling the first batch…")
+        st.caption(tr("Sampling the first batch…"))
         return
     def chart(ys, title, ytitle, key):
         fig = charts.lines(records, "update", ys, title=title, xtitle="update", ytitle=ytitle, height=300)
@@ -258,19 +259,20 @@ def draw_ppo(run, records):
     now = (run.latest or {}).get("_samples")
     if now:
         run_config = st.session_state["rlhf_ppo_run"]["config"]
-        st.dataframe({"prompt": WATCH, "before (pretrained)": _before(source, device, seed, run_config.new_tokens),
-                      "now": now}, hide_index=True)
+        st.dataframe({tr("prompt"): WATCH,
+                      tr("before (pretrained)"): _before(source, device, seed, run_config.new_tokens),
+                      tr("now"): now}, hide_index=True)
 
 
 panel("rlhf_ppo_run", draw_ppo, reward_model is not None,
       "Press **Start** to fine-tune the policy against the reward model.")
 
 # ---- 5. over-optimisation --------------------------------------------------------------------------
-st.header("5 · Over-optimisation: the proxy against the gold")
+st.header(tr("5 · Over-optimisation: the proxy against the gold"))
 lesson(PAGE, "overoptimisation")
 sweep = dataclasses.replace(ppo_config, max_updates=min(ppo_config.max_updates, FRONTIER_UPDATES))
 if reward_model is None:
-    st.info("Train a reward model first (step 3).")
+    st.info(tr("Train a reward model first (step 3)."))
 else:
     run_controls("rlhf_frontier_run", sweep,
                  functools.partial(frontier, betas=list(FRONTIER_BETAS), lm=lm, tokenizer=tokenizer,
