@@ -1,4 +1,4 @@
-"""RLHF Playground: the entry point. Page config, navigation over pages/, the shared sidebar
+"""RLHF Playground: the entry point. Page config, navigation over views/, the shared sidebar
 and process-wide setup. Run with `streamlit run app.py`."""
 import streamlit as st
 
@@ -16,7 +16,7 @@ st.set_page_config(page_title="RLHF Playground", page_icon="🎢", layout="wide"
 seed_settings()  # the page needs the language; its widgets are drawn below
 presentation_chrome()  # in presentation mode: no sidebar, a way out at the top
 
-pages = [st.Page("pages/home.py", title=tr("Home"), icon="🏠", default=True)]
+pages = [st.Page("views/home.py", title=tr("Home"), icon="🏠", default=True)]
 pages += [st.Page(stop.file, title=tr(stop.title), icon=stop.icon, url_path=stop.url_path)
           for stop in PATH]
 page = st.navigation(pages)

@@ -3,7 +3,7 @@ from bench.apptest import slider_change_ms
 
 
 def run():
-    median, worst = slider_change_ms("pages/policy_gradient.py", "bandit_lr",
+    median, worst = slider_change_ms("views/policy_gradient.py", "bandit_lr",
                                      [0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 0.4, 0.9])
     yield "bandit_update_ms", median, "ms", {
         "max_ms": worst, "changes": 20,

@@ -23,7 +23,7 @@ def return_at_budget(k: int, seed: int) -> float:
 
 
 def run():
-    median, worst = slider_change_ms("pages/off_policy.py", "is_mu_q",
+    median, worst = slider_change_ms("views/off_policy.py", "is_mu_q",
                                      [0.5, 0.7, 0.9, 1.1, 1.3, -0.5, 0.0, 2.0, 0.6],
                                      query={"is_n": "10000"})
     yield "is_update_ms", median, "ms", {"max_ms": worst, "samples": 10_000}

@@ -16,7 +16,7 @@ import time
 from bench.browser import browser_session, open_page, page_button, server_process
 from ui.scenarios import SCENARIOS
 
-LIMIT_S = 120.0
+LIMIT_S = float(__import__("os").environ.get("SCENARIO_LIMIT_S", "120"))
 
 # traces(part): plotly's drawn traces of the chart whose title contains `part` (Streamlit wraps
 # titles in <b>, so the match is on the text). last(t): a trace's last y.

@@ -14,7 +14,7 @@ class Stop:
 
     @property
     def file(self) -> str:
-        return f"pages/{self.slug}.py"
+        return f"views/{self.slug}.py"
 
     @property
     def url_path(self) -> str:

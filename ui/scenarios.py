@@ -109,7 +109,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                  {"en": "Press Start: with K = 16 steps on each batch and nothing keeping π near π_old, "
                         "the ratios drift, and the return of K = 16 falls behind or collapses while K = 1 "
                         "keeps learning.",
-                  "zh": "点击 Start：每批数据走 K = 16 步且没有任何约束让 π 靠近 π_old，比值逐渐漂移，"
+                  "zh": "点击“开始”：每批数据走 K = 16 步且没有任何约束让 π 靠近 π_old，比值逐渐漂移，"
                         "K = 16 的回报落后甚至崩溃，而 K = 1 仍在学习。"}),
     ),
     "ppo": (
@@ -118,7 +118,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                  {"en": "Press Start: the four variants train on the same seeds. 'no constraint' takes "
                         "the same ten epochs per batch without a clip or penalty: its approx_kl is many "
                         "times the others' and its return stalls or collapses while PPO-clip climbs to 500.",
-                  "zh": "点击 Start：四个变体在相同的种子上训练。“no constraint” 每批同样训练十个 epoch，"
+                  "zh": "点击“开始”：四个变体在相同的种子上训练。“无约束”每批同样训练十轮，"
                         "但没有裁剪也没有惩罚：它的 approx_kl 是其他变体的许多倍，回报停滞甚至崩溃，而 "
                         "PPO-clip 一路升到 500。"}),
     ),
@@ -129,7 +129,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                         "then run step 4 without the KL leash: the reward model's score keeps rising "
                         "while the labeler's hidden score rises, then falls, and the KL to the reference "
                         "runs away. Step 5 draws the same for several β.",
-                  "zh": "在第 2 步点击“Skip ahead”（或自己标注并训练奖励模型），然后在没有 KL 约束的情况下运行第 4 步：奖励模型的分数一路上升，"
+                  "zh": "在第 2 步点击“跳过”（或自己标注并训练奖励模型），然后在没有 KL 约束的情况下运行第 4 步：奖励模型的分数一路上升，"
                         "标注者的隐藏分数却先升后降，与参考模型的 KL 不断增大。第 5 步对多个 β 画出同样的对比。"},
                  {"rlhf_ppo_beta": "0"}),
     ),

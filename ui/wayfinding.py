@@ -23,7 +23,7 @@ def next_link(url_path: str) -> None:
     if stop is not None:
         st.page_link(stop.file, label=f"{_word('next')}: {tr(stop.title)}", icon=stop.icon)
     else:
-        st.page_link("pages/home.py", label=_word("home"), icon="🏠")
+        st.page_link("views/home.py", label=_word("home"), icon="🏠")
 
 
 def glossary() -> None:

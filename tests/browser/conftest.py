@@ -89,9 +89,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def app_url(server, browser):
-    """The server, after one visit to its home page: the very first session after a start
-    runs Streamlit's legacy pages/ mode once and flags a deep link "Page not found" over the
-    right page (streamlit#9992, noted in the README); every later session is unaffected."""
+    """The server, after one visit to its home page (its first session warms the caches)."""
     page = browser.new_page()
     open_page(page, server)
     page.close()

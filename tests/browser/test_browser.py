@@ -196,6 +196,27 @@ def test_bad_url_values_show_a_message(app_url, page):
     screenshot(page, "bad_url")
 
 
+def test_a_shared_deep_link_opens_cleanly_on_a_fresh_server(browser):
+    """The first visitor after a start, by a scenario link: the page, and no "Page not found"
+    (a folder named pages/ made Streamlit flag it: streamlit#9992; the pages live in views/)."""
+    from tests.browser.conftest import free_port, start_server, wait_healthy
+
+    port = free_port()
+    process = start_server(port)
+    fresh = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        wait_healthy(port)
+        open_page(fresh, f"http://127.0.0.1:{port}/policy-gradient?scenario=positive-rewards")
+        fresh.get_by_text("Look for:").wait_for(timeout=30_000)
+        fresh.wait_for_timeout(1000)
+        assert fresh.get_by_text("Page not found").count() == 0
+        assert fresh.locator("[role='dialog']").count() == 0
+    finally:
+        fresh.close()
+        process.terminate()
+        process.wait(10)
+
+
 def test_an_unknown_page_says_so_and_shows_home(app_url, page):
     page.goto(f"{app_url}/no-such-page?x=1")
     page.wait_for_selector(CONNECTED, timeout=30_000)

@@ -28,7 +28,7 @@ from streamlit.testing.v1 import AppTest
 from core.runner import active_runs
 from tests.claims.conftest import arr, figures, trace
 
-PAGE = "pages/actor_critic.py"
+PAGE = "views/actor_critic.py"
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 UPDATES = 100
 

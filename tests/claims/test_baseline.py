@@ -31,7 +31,7 @@ import pytest
 
 from tests.claims.conftest import finished_run, flat as array, figures, trace
 
-PAGE = "pages/baseline.py"
+PAGE = "views/baseline.py"
 
 
 def table(at):

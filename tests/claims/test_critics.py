@@ -21,7 +21,7 @@ import numpy as np
 
 from tests.claims.conftest import arr, figures, trace, wait_for_end
 
-PAGE = "pages/critics.py"
+PAGE = "views/critics.py"
 
 
 def live(app, **query):

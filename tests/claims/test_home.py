@@ -11,7 +11,7 @@ import time
 from tests.claims.conftest import figures, flat, trace, wait_for_end, wait_for_records  # noqa: F401
 from ui.path import PATH
 
-PG = "pages/policy_gradient.py"
+PG = "views/policy_gradient.py"
 BUDGET = {"pg_episodes": "2", "pg_max_updates": "4"}
 
 

@@ -34,7 +34,7 @@ import pytest
 
 from tests.claims.conftest import arr, figures, trace, wait_for_end
 
-PAGE = "pages/off_policy.py"
+PAGE = "views/off_policy.py"
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ import numpy as np
 
 from tests.claims.conftest import flat as array, figures, trace, wait_for_end
 
-PAGE = "pages/policy_gradient.py"
+PAGE = "views/policy_gradient.py"
 
 
 def bandit(at):

@@ -33,7 +33,7 @@ from streamlit.testing.v1 import AppTest
 from tests.claims.conftest import figures, figures_of_every_tab, finished_run, flat as array, trace
 from tests.pages.conftest import APP
 
-PAGE = "pages/ppo.py"
+PAGE = "views/ppo.py"
 EPS, BETA = 0.2, 1.0  # the page's defaults, checked in test_claim_1
 UPDATES = 20
 

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from tests.claims.conftest import figures, flat, trace, wait_for_end
 from tests.pages.conftest import APP
 
-PAGE = "pages/rlhf.py"
+PAGE = "views/rlhf.py"
 BETAS = (0.0, 0.1, 0.5, 2.0)
 
 

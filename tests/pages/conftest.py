@@ -10,6 +10,10 @@ from streamlit.testing.v1 import AppTest
 from core.runner import Run, active_runs
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
+# widgets app.py draws on every page (the sidebar, "Download a figure"): the same on every
+# page by design, so not one page's own
+SHARED_KEYS = {"lang", "seed", "device", "present",
+               "figure_export_title", "figure_export_format", "figure_export_download"}
 
 
 @pytest.fixture

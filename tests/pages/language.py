@@ -13,6 +13,8 @@ import re
 
 from google.protobuf.json_format import MessageToDict
 
+from ui.i18n import tr
+
 # words a Chinese text keeps in English: names, and the code names of CleanRL's diagnostics
 KEPT = {
     # people, papers, projects, libraries
@@ -26,7 +28,7 @@ KEPT = {
     # maths
     "log", "exp", "clip", "min", "max", "var", "std", "mean", "argmax", "sign", "e",
     # units
-    "rad", "nats", "nat", "ms", "mb", "gb",
+    "rad", "ms", "mb", "gb",
     # the app's name and the language names in the language switch
     "english",
 }
@@ -88,6 +90,9 @@ def _chart_texts(spec: dict) -> list[str]:
 
 
 _FIELDS = ("body", "label", "help", "placeholder", "caption")
+# the columns of the RLHF page's sample tables: text the tiny GPT-2 wrote (or was prompted
+# with), in the language it was trained on; their headers are UI and are checked
+MODEL_TEXT_COLUMNS = ("completion", "prompt", "before (pretrained)", "now")
 
 
 def _proto_texts(kind: str, proto) -> list[str]:
@@ -119,10 +124,13 @@ def visible_texts(at) -> list[str]:
             out.extend(_proto_texts(type(node).__name__, proto))
 
     walk(at._tree)
+    model_columns = {name for c in MODEL_TEXT_COLUMNS for name in (c, tr(c, "zh"))}
     for table in at.dataframe:
         frame = table.value
         out += [str(c) for c in frame.columns]
-        out += [v for v in frame.to_numpy().ravel().tolist() if isinstance(v, str)]
+        for column in frame.columns:
+            if str(column) not in model_columns:
+                out += [v for v in frame[column].tolist() if isinstance(v, str)]
     for tab in at.tabs:
         out.append(tab.label)
     return out

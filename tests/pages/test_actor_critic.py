@@ -2,7 +2,7 @@ import pytest
 
 from tests.pages.conftest import plotly_specs, wait_for_records
 
-PAGE = "pages/actor_critic.py"
+PAGE = "views/actor_critic.py"
 
 
 def test_page_renders_the_lambda_tradeoff(app):

@@ -3,7 +3,7 @@ import pytest
 
 from tests.pages.conftest import plotly_specs, wait_for_end, wait_for_records
 
-PAGE = "pages/baseline.py"
+PAGE = "views/baseline.py"
 
 
 def titles(at):

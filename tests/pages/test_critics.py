@@ -2,7 +2,7 @@ import pytest
 
 from tests.pages.conftest import plotly_specs, wait_for_end, wait_for_records
 
-PAGE = "pages/critics.py"
+PAGE = "views/critics.py"
 
 
 def test_page_renders_the_alpha_figure(app):

@@ -8,7 +8,7 @@ def run_downloads(at):
 
 
 def test_a_finished_run_offers_its_metrics_and_config(app):
-    at = app("pages/policy_gradient.py", pg_episodes="2", pg_max_updates="3")
+    at = app("views/policy_gradient.py", pg_episodes="2", pg_max_updates="3")
     assert not run_downloads(at)
     at.button(key="pg_run_start").click().run()
     wait_for_end(at.session_state["pg_run"]["run"], timeout=120)
@@ -21,7 +21,7 @@ def test_importing_metrics_draws_a_ghost_and_a_config_restores_the_settings(app)
     from ui.export import config_json, metrics_json
     from core.pg import ReinforceConfig
 
-    at = app("pages/policy_gradient.py", pg_episodes="2", pg_max_updates="3")
+    at = app("views/policy_gradient.py", pg_episodes="2", pg_max_updates="3")
     at.button(key="pg_run_start").click().run()
     run = at.session_state["pg_run"]["run"]
     wait_for_end(run, timeout=120)

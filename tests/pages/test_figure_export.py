@@ -35,7 +35,7 @@ def test_png_and_svg_are_drawn_by_the_machines_chromium(fmt, magic):
 
 
 def test_every_page_offers_its_charts_by_title(app):
-    at = app("pages/policy_gradient.py")
+    at = app("views/policy_gradient.py")
     figures = at.session_state[figure_export.REGISTRY]
     box = at.selectbox(key="figure_export_title")
     assert list(box.options) == list(figures) and len(figures) >= 2
@@ -44,9 +44,9 @@ def test_every_page_offers_its_charts_by_title(app):
 
 
 def test_the_list_follows_the_page_and_the_language(app):
-    at = app("pages/policy_gradient.py", lang="zh")
+    at = app("views/policy_gradient.py", lang="zh")
     zh = list(at.selectbox(key="figure_export_title").options)
     assert all(any("\u4e00" <= c <= "\u9fff" for c in title) for title in zh), zh
-    at = app("pages/off_policy.py")
+    at = app("views/off_policy.py")
     titles = list(at.selectbox(key="figure_export_title").options)
     assert not set(titles) & set(zh)

@@ -21,7 +21,7 @@ def ghost_traces(at) -> list[dict]:
 
 
 def test_a_new_start_keeps_the_last_run_as_a_ghost_and_the_toggle_hides_it(app):
-    at = app("pages/policy_gradient.py", **BUDGET)
+    at = app("views/policy_gradient.py", **BUDGET)
     at.button(key="pg_run_start").click().run()
     first = at.session_state["pg_run"]["run"]
     wait_for_end(first, timeout=120)

@@ -6,7 +6,6 @@ records drawn (status lines, tables, live charts, export buttons); every text a 
 The catalog itself is checked too: each translation keeps its key's `{fields}`.
 """
 import json
-import re
 import time
 from pathlib import Path
 
@@ -19,18 +18,12 @@ from ui.i18n import LESSONS, _FIELD, catalog, tr
 from ui.path import PATH
 
 ROOT = Path(__file__).resolve().parents[2]
-# AppTest runs these pages (URL path == file name) without app.py: they are opened directly,
-# and the chrome app.py adds (sidebar, quiz, next link) is checked on the other pages
-DIRECT = {stop.file for stop in PATH if stop.url_path == stop.slug}
-PAGES = ["pages/home.py"] + [stop.file for stop in PATH]
+PAGES = ["views/home.py"] + [stop.file for stop in PATH]
 
 
 def open_zh(app, page: str) -> AppTest:
-    if page in DIRECT:
-        at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-        at.session_state["lang"] = "zh"
-        return at.run()
-    return app(None if page == "pages/home.py" else page, lang="zh")
+    """The page through app.py (sidebar, quiz and next link included), in 中文."""
+    return app(None if page == "views/home.py" else page, lang="zh")
 
 
 def report(found: dict) -> str:
@@ -48,6 +41,17 @@ def test_every_translation_keeps_its_fields():
         for key, value in json.loads(path.read_text(encoding="utf-8")).items():
             assert value.strip(), (path.name, key)
             assert sorted(_FIELD.findall(key)) == sorted(_FIELD.findall(value)), (path.name, key)
+
+
+def test_every_scenario_and_question_speaks_chinese_in_chinese():
+    from ui.quiz import QUESTIONS
+    from ui.scenarios import SCENARIOS
+
+    texts = [t for page in SCENARIOS.values() for s in page for t in (s.title["zh"], s.look_for["zh"])]
+    texts += [t for page in QUESTIONS.values() for q in page
+              for t in (q.prompt["zh"], q.why["zh"], *q.options["zh"])]
+    found = {t[:80]: english_words(t) for t in texts if english_words(t)}
+    assert not found, report(found)
 
 
 def test_a_built_string_is_translated_through_its_pattern():

@@ -11,12 +11,12 @@ from tests.pages.conftest import wait_for_records
 
 # page, URL budget, run key, live widget, new value, record key
 CASES = [
-    ("pages/policy_gradient.py", {"pg_episodes": "2"}, "pg_run", "pg_lr", 0.003, "lr"),
-    ("pages/baseline.py", {"cp_seeds": "2", "cp_episodes": "2"}, "bl_run", "cp_lr", 0.003, "lr"),
-    ("pages/critics.py", {"cr_runs": "2"}, "cr_run", "cr_alpha_td", 0.1, "alpha_td"),
-    ("pages/actor_critic.py", {"ac_seeds": "1", "ac_envs": "2", "ac_steps": "8"}, "ac_run", "ac_lr", 0.001, "lr"),
-    ("pages/off_policy.py", {"op_seeds": "1", "op_episodes": "2"}, "op_run", "op_lr", 0.003, "lr"),
-    ("pages/ppo.py", {"ppo_seeds": "1", "ppo_envs": "2", "ppo_steps": "16", "ppo_epochs": "1"},
+    ("views/policy_gradient.py", {"pg_episodes": "2"}, "pg_run", "pg_lr", 0.003, "lr"),
+    ("views/baseline.py", {"cp_seeds": "2", "cp_episodes": "2"}, "bl_run", "cp_lr", 0.003, "lr"),
+    ("views/critics.py", {"cr_runs": "2"}, "cr_run", "cr_alpha_td", 0.1, "alpha_td"),
+    ("views/actor_critic.py", {"ac_seeds": "1", "ac_envs": "2", "ac_steps": "8"}, "ac_run", "ac_lr", 0.001, "lr"),
+    ("views/off_policy.py", {"op_seeds": "1", "op_episodes": "2"}, "op_run", "op_lr", 0.003, "lr"),
+    ("views/ppo.py", {"ppo_seeds": "1", "ppo_envs": "2", "ppo_steps": "16", "ppo_epochs": "1"},
      "ppo_run", "ppo_lr", 0.001, "lr"),
 ]
 

@@ -2,7 +2,7 @@ import pytest
 
 from tests.pages.conftest import plotly_specs, wait_for_records
 
-PAGE = "pages/off_policy.py"
+PAGE = "views/off_policy.py"
 
 
 def test_page_renders_closed_forms_beside_samples(app):

@@ -6,7 +6,7 @@ from core.pg import ReinforceConfig, train_reinforce
 from core.runner import FAILED, PAUSED, RUNNING, Run
 from tests.pages.conftest import flat as array, plotly_specs, wait_for_records
 
-PAGE = "pages/policy_gradient.py"
+PAGE = "views/policy_gradient.py"
 
 
 def test_page_renders_bandit_charts_and_controls(app):

@@ -2,7 +2,7 @@ import pytest
 
 from tests.pages.conftest import plotly_specs, wait_for_records
 
-PAGE = "pages/ppo.py"
+PAGE = "views/ppo.py"
 SURFACE = "Clipped and KL-penalised surrogates"
 
 

@@ -21,7 +21,7 @@ def test_every_page_has_questions_tied_to_its_scenarios_in_both_languages():
 def test_lock_in_then_see_the_verdict_and_run_the_scenario(app, lang, verdict):
     page = "policy_gradient"
     question = QUESTIONS[page][0]
-    at = app("pages/policy_gradient.py", lang=lang)
+    at = app("views/policy_gradient.py", lang=lang)
     key = f"{page}_quiz_{question.slug}"
     assert not any(verdict in s.value for s in at.success)
     at.radio(key=key).set_value(question.answer).run()
@@ -35,7 +35,7 @@ def test_lock_in_then_see_the_verdict_and_run_the_scenario(app, lang, verdict):
 
 def test_a_wrong_answer_is_told_the_right_one(app):
     question = QUESTIONS["actor_critic"][0]
-    at = app("pages/actor_critic.py")
+    at = app("views/actor_critic.py")
     key = f"actor_critic_quiz_{question.slug}"
     wrong = (question.answer + 1) % len(question.options["en"])
     at.radio(key=key).set_value(wrong).run()

@@ -2,9 +2,9 @@ import json
 
 import pytest
 
-from tests.pages.conftest import plotly_specs, wait_for_end, wait_for_records
+from tests.pages.conftest import SHARED_KEYS, plotly_specs, wait_for_end, wait_for_records
 
-PAGE = "pages/rlhf.py"
+PAGE = "views/rlhf.py"
 
 
 def test_page_renders_samples(app):
@@ -123,8 +123,7 @@ def test_every_widget_key_is_this_pages(app):
     keys = [w.key for kind in ("button", "slider", "select_slider", "text_input", "number_input",
                                "checkbox", "toggle", "selectbox", "file_uploader")
             for w in getattr(at, kind) if getattr(w, "key", None)]
-    sidebar = {"lang", "seed", "device"}
-    assert keys and all(k.startswith(("rlhf_", "rm_")) or k in sidebar for k in keys), keys
+    assert keys and all(k.startswith(("rlhf_", "rm_")) or k in SHARED_KEYS for k in keys), keys
 
 
 def test_skip_ahead_loads_labels_and_a_reward_model_and_reaches_ppo(app):

@@ -1,11 +1,11 @@
 """Settings belong to their page, survive a visit elsewhere, and sit on their widget's grid."""
 import pytest
 
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, SHARED_KEYS
 from ui.path import PATH
 
 PAGES = [stop.file for stop in PATH]
-SHARED = {"lang", "seed", "device", "present"}  # the sidebar: the same on every page by design
+SHARED = SHARED_KEYS
 
 
 def keyed_widgets(at) -> dict[str, object]:
@@ -48,11 +48,11 @@ def test_widget_keys_are_unique_across_pages(page_keys):
 
 
 def test_settings_survive_a_visit_to_another_page(app):
-    at = app("pages/ppo.py")
+    at = app("views/ppo.py")
     at.select_slider(key="ppo_lr").set_value(0.0005).run()
     at.slider(key="ppo_epochs").set_value(3).run()
     at.query_params.clear()  # what a browser does on a page switch (AppTest keeps them)
-    at.switch_page("pages/rlhf.py").run()
+    at.switch_page("views/rlhf.py").run()
     assert not at.exception
     # nothing of the PPO page leaks into the RLHF page or its URL
     from core.rlhf.ppo_lm import RLHFConfig
@@ -60,7 +60,7 @@ def test_settings_survive_a_visit_to_another_page(app):
     assert at.slider(key="rlhf_ppo_epochs").value == RLHFConfig().epochs
     assert dict(at.query_params) == {}
     at.query_params.clear()
-    at.switch_page("pages/ppo.py").run()
+    at.switch_page("views/ppo.py").run()
     assert at.select_slider(key="ppo_lr").value == 0.0005
     assert at.slider(key="ppo_epochs").value == 3
     assert at.query_params["ppo_epochs"] in ("3", ["3"])  # the URL says it again

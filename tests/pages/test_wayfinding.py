@@ -4,10 +4,7 @@ import pytest
 
 from ui.path import PATH, next_stop
 
-# AppTest runs a page whose URL path equals its file name (baseline, critics, ppo, rlhf) from
-# the pages/ folder's own registration, without app.py (no sidebar, no next link): those are
-# checked in the browser (tests/browser/test_browser.py), where app.py always runs
-PAGES = [None] + [stop.file for stop in PATH if stop.url_path != stop.slug]
+PAGES = [None] + [stop.file for stop in PATH]
 TERMS_EN = ("Return", "Baseline", "Advantage", "Ratio", "KL", "Clip", "Reward model", "Gold")
 
 
