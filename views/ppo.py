@@ -12,7 +12,7 @@ from ui import charts
 from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import show_url_messages, widget
-from ui.run_panel import ghost_chart, live_panel, run_controls
+from ui.run_panel import compared, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -81,8 +81,7 @@ def draw(run, records):
             return charts.variant_bands(recs, "return_avg20", VARIANT_LABELS, x_key="env_steps",
                                         title="Mean return of the last 20 episodes", ytitle="return")
 
-        left.plotly_chart(charts.mark_knob_changes(charts.with_ghost(returns(records), ghost_chart(RUN_KEY, returns)),
-                                                   run.marks, "env_steps"), key="fig_ppo_returns")
+        left.plotly_chart(compared(RUN_KEY, returns, records, run, "env_steps"), key="fig_ppo_returns")
         right.plotly_chart(charts.mark_knob_changes(charts.variant_bands(
             records, "approx_kl", VARIANT_LABELS, x_key="env_steps", title="approx_kl",
             ytitle="KL(π_old ‖ π), estimated"), run.marks, "env_steps"), key="fig_ppo_kl")

@@ -17,7 +17,7 @@ from ui import charts
 from ui.i18n import tr
 from ui.lessons import lesson
 from ui.params import config_widgets, show_url_messages, widget
-from ui.run_panel import current_run, live_panel, run_controls
+from ui.run_panel import compared, current_run, live_panel, run_controls
 from ui.sidebar import current_device, current_seed
 from ui.scenarios import scenario_picker
 
@@ -240,16 +240,22 @@ def draw_ppo(run, records):
     if not records:
         st.caption(tr("Sampling the first batch…"))
         return
-    def chart(ys, title, ytitle, key):
-        fig = charts.lines(records, "update", ys, title=title, xtitle="update", ytitle=ytitle, height=300)
-        return st.plotly_chart(charts.mark_knob_changes(charts.legend_above(fig), run.marks, "update"), key=key)
+    def chart(ys, title, ytitle, key, compare=False):
+        def build(recs):
+            return charts.legend_above(charts.lines(recs, "update", ys, title=title, xtitle="update",
+                                                    ytitle=ytitle, height=300))
+        # reward and KL: the previous run as a ghost, and where gold peaked and collapsed
+        fig = (compared("rlhf_ppo_run", build, records, run, "update") if compare
+               else charts.mark_knob_changes(build(records), run.marks, "update"))
+        return st.plotly_chart(fig, key=key)
 
     left, right = st.columns(2)
     with left:
         chart({"reward model (proxy)": "rm_reward", "labeler's hidden score (gold)": "gold"},
-              "Reward", "mean per completion", "fig_ppo_reward")
+              "Reward", "mean per completion", "fig_ppo_reward", compare=True)
     with right:
-        chart({"KL to the reference": "kl"}, "KL(π ‖ π_ref) per completion", "nats", "fig_ppo_kl_lm")
+        chart({"KL to the reference": "kl"}, "KL(π ‖ π_ref) per completion", "nats", "fig_ppo_kl_lm",
+              compare=True)
     left, right = st.columns(2)
     with left:
         chart({"entropy": "entropy"}, "Entropy per token", "nats", "fig_ppo_entropy_lm")
