@@ -82,8 +82,12 @@ CHECKS = {
     "lambda-one": ("actor-critic", (), """(() => {
         const t = traces('Error of the advantage estimate');
         const best = t.find(u => /^lowest MSE/.test(u.name)), bias = t.find(u => u.name === 'bias²');
-        if (!best || !bias || !location.search.includes('gae_lam=1')) return false;
+        if (!best || !bias) return false;
+        const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g =>
+            String(g.layout.title.text || '').includes('Error of the advantage estimate'));
+        const chosen = (gd.layout.shapes || []).some(sh => sh.x0 === 1 && sh.x1 === 1);  // the dashed λ line
         const lam = Array.from(best.x)[0], b = ys(bias);
+        if (!chosen) return false;
         return lam > 0 && lam < 1 && b[b.length - 1] < 1e-3 * Math.max(...b);
     })()"""),
     # σq = 0.5: the page warns of infinite variance, and the ordinary estimate jumps
@@ -108,16 +112,17 @@ CHECKS = {
         if (!none || !clip || ys(clip).length < 5) return false;
         return last(none) > 5 * last(clip);
     })()"""),
-    # β = 0: the proxy keeps rising while gold has fallen from its peak
+    # β = 0: the proxy keeps rising while gold, having risen, has fallen back (both smoothed over
+    # 3 updates: one noisy batch is not the effect)
     "reward-hacking": ("rlhf", ("Skip ahead: load the labels and a trained reward model", "rlhf_ppo_run_start"), """(() => {
         const t = traces('Reward');
         const proxy = t.find(u => u.name === 'reward model (proxy)'), gold = t.find(u => /gold/.test(u.name));
         if (!proxy || !gold) return false;
-        const p = ys(proxy), g = ys(gold);
-        if (g.length < 6) return false;
-        const peak = Math.max(...g);
-        return last(gold) < peak - 0.25 * (peak - g[0]) && last(proxy) >= Math.max(...p.slice(0, -3)) - 1e-9
-               && peak > g[0];
+        const sm = (v) => v.map((_, i) => { const w = v.slice(Math.max(0, i - 2), i + 1); return w.reduce((a, b) => a + b, 0) / w.length; });
+        const p = sm(ys(proxy)), g = sm(ys(gold));
+        if (g.length < 8) return false;
+        const peak = Math.max(...g), top = Math.max(...p);
+        return peak > g[0] && g[g.length - 1] < peak - 0.3 * (peak - g[0]) && p[p.length - 1] >= 0.95 * top;
     })()"""),
 }
 

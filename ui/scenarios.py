@@ -108,9 +108,12 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                  {"en": "Reusing a batch without a constraint", "zh": "无约束地重复使用一批数据"},
                  {"en": "Press Start: with K = 16 steps on each batch and nothing keeping π near π_old, "
                         "the ratios drift, and the return of K = 16 falls behind or collapses while K = 1 "
-                        "keeps learning.",
+                        "keeps learning. Larger steps (learning rate 0.01) on small batches (4 episodes) "
+                        "show it within seconds.",
                   "zh": "点击“开始”：每批数据走 K = 16 步且没有任何约束让 π 靠近 π_old，比值逐渐漂移，"
-                        "K = 16 的回报落后甚至崩溃，而 K = 1 仍在学习。"}),
+                        "K = 16 的回报落后甚至崩溃，而 K = 1 仍在学习。更大的步长（学习率 0.01）和更小的批次"
+                        "（4 个回合）让这一现象在几秒内出现。"},
+                 {"op_lr": "0.01", "op_episodes": "4", "op_seeds": "2"}),
     ),
     "ppo": (
         Scenario("no-constraint",
@@ -124,14 +127,16 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
     ),
     "rlhf": (
         Scenario("reward-hacking",
-                 {"en": "β = 0: reward hacking", "zh": "β = 0：奖励黑客"},
+                 {"en": "β = 0: reward hacking", "zh": "β = 0：钻奖励模型的空子"},
                  {"en": "Press 'Skip ahead' in step 2 (or label and train the reward model yourself), "
                         "then run step 4 without the KL leash: the reward model's score keeps rising "
                         "while the labeler's hidden score rises, then falls, and the KL to the reference "
-                        "runs away. Step 5 draws the same for several β.",
+                        "runs away. A larger learning rate (5e-4) shows it within a dozen updates; step 5 "
+                        "draws the same for several β.",
                   "zh": "在第 2 步点击“跳过”（或自己标注并训练奖励模型），然后在没有 KL 约束的情况下运行第 4 步：奖励模型的分数一路上升，"
-                        "标注者的隐藏分数却先升后降，与参考模型的 KL 不断增大。第 5 步对多个 β 画出同样的对比。"},
-                 {"rlhf_ppo_beta": "0"}),
+                        "标注者的隐藏评分却先升后降，与参考模型的 KL 不断增大。更大的学习率（5e-4）让它在十几次"
+                        "更新内出现；第 5 步对多个 β 画出同样的对比。"},
+                 {"rlhf_ppo_beta": "0", "rlhf_ppo_lr": "0.0005"}),
     ),
 }
 
