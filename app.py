@@ -15,6 +15,11 @@ from ui.wayfinding import next_link
 st.set_page_config(page_title="RLHF Playground", page_icon="🎢", layout="wide")
 seed_settings()  # the page needs the language; its widgets are drawn below
 presentation_chrome()  # in presentation mode: no sidebar, a way out at the top
+# On a phone, Streamlit stacks every column, so a row of four numbers took a screen between a
+# Start button and its chart: rows of metrics go two by two there instead.
+st.html("<style>@media (max-width: 640px) {[data-testid='stHorizontalBlock']:has("
+        "> [data-testid='stColumn'] [data-testid='stMetric']) > [data-testid='stColumn'] "
+        "{min-width: calc(50% - 0.5rem) !important; flex: 1 1 calc(50% - 0.5rem) !important;}}</style>")
 
 pages = [st.Page("views/home.py", title=tr("Home"), icon="🏠", default=True)]
 pages += [st.Page(stop.file, title=tr(stop.title), icon=stop.icon, url_path=stop.url_path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 
 import numpy as np
 import pandas  # noqa: F401  (imported, not peeked at: see ui/warm.py)
@@ -79,6 +80,9 @@ def _localize(fig: go.Figure) -> go.Figure:
     for trace in fig.data:
         if getattr(trace, "name", None):
             trace.name = tr(trace.name)
+        x = getattr(trace, "x", None)
+        if isinstance(x, (tuple, list)) and x and all(isinstance(v, str) for v in x):  # categories
+            trace.x = [tr(v) for v in x]
         text = getattr(trace, "text", None)
         if isinstance(text, str):
             trace.text = tr(text)
@@ -90,13 +94,53 @@ def _localize(fig: go.Figure) -> go.Figure:
     return fig
 
 
+TITLE_WIDTH = 46  # a title line's width, in Latin characters (a CJK one counts two): a phone's chart
+
+
+def _text_width(text: str) -> int:
+    return sum(2 if "\u2e80" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" else 1 for c in text)
+
+
+def wrap_title(text: str, width: int = TITLE_WIDTH) -> str:
+    """`text` broken into lines of at most `width` (plotly never wraps a title: a long one runs
+    off a phone's chart, "Error of the advantage estimate against λ (2,000 tr…"). Latin text
+    breaks at a space, Chinese between any two characters."""
+    if "<br>" in text or _text_width(text) <= width:
+        return text
+    # a token: one CJK character, or a run of anything else up to a space or a CJK character
+    tokens = re.findall(r"[\u2e80-\u9fff\uff00-\uffef]\s*|[^\s\u2e80-\u9fff\uff00-\uffef]+\s*|\s+", text)
+    if _text_width(text) <= 2 * width:  # two lines of about equal width: no word left alone
+        cut = min(range(1, len(tokens)), key=lambda i: max(_text_width("".join(tokens[:i]).rstrip()),
+                                                          _text_width("".join(tokens[i:]))))
+        return "".join(tokens[:cut]).rstrip() + "<br>" + "".join(tokens[cut:])
+    lines, line = [], ""
+    for token in tokens:
+        if line and _text_width(line + token.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += token
+    lines.append(line.rstrip())
+    return "<br>".join(lines)
+
+
+def _wrap(fig: go.Figure) -> go.Figure:
+    title = fig.layout.title.text if fig.layout.title is not None else None
+    if title:
+        wrapped = wrap_title(title)
+        if wrapped != title:
+            fig.layout.title.text = wrapped
+            top = fig.layout.margin.t if fig.layout.margin.t is not None else 40
+            fig.layout.margin.t = top + 18 * wrapped.count("<br>")
+    return fig
+
+
 def localized(build):
     """A figure builder whose figure speaks the lesson language (English costs nothing) and
     can be downloaded from the page."""
     @functools.wraps(build)
     def wrapper(*args, **kwargs):
         fig = build(*args, **kwargs)
-        fig = fig if current_lang() == "en" else _localize(fig)
+        fig = _wrap(fig if current_lang() == "en" else _localize(fig))
         register(fig)  # the page's "Download a figure" offers it (ui.figure_export)
         return fig
 

@@ -141,7 +141,7 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
 _WORDS = {"en": {"title": "Check yourself", "lock": "Lock in my answer", "run": "Run the scenario",
                  "right": "Right.", "wrong": "Not quite: the answer is", "locked": "Your answer:",
                  "pick": "Pick an answer first."},
-          "zh": {"title": "自我检测", "lock": "确定答案", "run": "运行这个场景",
+          "zh": {"title": "自测", "lock": "确定答案", "run": "运行这个场景",
                  "right": "答对了。", "wrong": "不太对：答案是", "locked": "你的答案：",
                  "pick": "请先选择一个答案。"}}
 

@@ -133,7 +133,7 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                         "while the labeler's hidden score rises, then falls, and the KL to the reference "
                         "runs away. A larger learning rate (5e-4) shows it within a dozen updates; step 5 "
                         "draws the same for several β.",
-                  "zh": "在第 2 步点击“跳过”（或自己标注并训练奖励模型），然后在没有 KL 约束的情况下运行第 4 步：奖励模型的分数一路上升，"
+                  "zh": "在第 2 步点击“直接跳到第 4 步”（或自己标注并训练奖励模型），然后在没有 KL 缰绳的情况下运行第 4 步：奖励模型的分数一路上升，"
                         "标注者的隐藏评分却先升后降，与参考模型的 KL 不断增大。更大的学习率（5e-4）让它在十几次"
                         "更新内出现；第 5 步对多个 β 画出同样的对比。"},
                  {"rlhf_ppo_beta": "0", "rlhf_ppo_lr": "0.0005"}),

@@ -8,8 +8,8 @@ from ui.i18n import tr
 from ui.lessons import lesson_text
 from ui.path import next_stop
 
-_WORDS = {"en": {"next": "Next", "home": "Back to the start", "glossary": "Glossary"},
-          "zh": {"next": "下一页", "home": "回到起点", "glossary": "术语表"}}
+_WORDS = {"en": {"next": "Next: ", "home": "Back to the start", "glossary": "Glossary"},
+          "zh": {"next": "下一页：", "home": "回到起点", "glossary": "术语表"}}
 
 
 def _word(name: str) -> str:
@@ -21,7 +21,7 @@ def next_link(url_path: str) -> None:
     stop = next_stop(url_path)
     st.divider()
     if stop is not None:
-        st.page_link(stop.file, label=f"{_word('next')}: {tr(stop.title)}", icon=stop.icon)
+        st.page_link(stop.file, label=f"{_word('next')}{tr(stop.title)}", icon=stop.icon)
     else:
         st.page_link("views/home.py", label=_word("home"), icon="🏠")
 

@@ -50,14 +50,14 @@ def _study(critic_bias: float, critic_error: float, p_right: float, seed: int):
 
 study = _study(critic_bias, critic_error, p_right, seed)
 i = min(range(len(LAMBDAS)), key=lambda j: abs(LAMBDAS[j] - lam))
+st.plotly_chart(charts.lambda_tradeoff(study, lam, title="Error of the advantage estimate "
+                                       "against λ (2,000 trajectories)"), key="fig_gae_tradeoff")
 m = st.columns(5)
 m[0].metric(tr("True advantage A(s₀, right)"), f"{study['truth']:.4f}")
 m[1].metric(tr(f"Mean GAE({LAMBDAS[i]:g}) estimate"), f"{study['estimates'][i].mean():.4f}")
 m[2].metric(tr("Bias²"), f"{study['bias2'][i]:.2e}")
 m[3].metric(tr("Variance"), f"{study['variance'][i]:.2e}")
 m[4].metric(tr("Lowest error at λ"), f"{study['best_lam']:g}")
-st.plotly_chart(charts.lambda_tradeoff(study, lam, title="Error of the advantage estimate "
-                                       "against λ (2,000 trajectories)"), key="fig_gae_tradeoff")
 
 # ---- 2. actor-critic on CartPole, K seeds ------------------------------------------------------
 st.header(tr("2 · REINFORCE against actor-critic, live"))
@@ -77,10 +77,6 @@ def draw(run, records):
         st.caption(tr(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…"))
         return
     last = records[-1]
-    cols = st.columns(len(VARIANTS))
-    for col, (k, variant) in zip(cols, enumerate(last["variants"])):
-        col.metric(tr(VARIANT_LABELS[variant]), f"{last['return_avg20'][k].mean():.0f}",
-                   tr(f"{last['env_steps'][k].mean():,.0f} steps"), delta_color="off")
     # REINFORCE spends 8 whole episodes per update, the actor-critics 8 x 32 steps: show the
     # samples every variant has reached, where they can be compared (double-click: all of it)
     shared = min(float(last["env_steps"][k].mean()) for k in range(len(last["variants"])))
@@ -101,6 +97,10 @@ def draw(run, records):
     ev.update_yaxes(range=[-1, 1.05])  # 1: perfect, 0: no better than a constant
     left.plotly_chart(returns, key="fig_ac_returns")
     right.plotly_chart(ev, key="fig_ac_ev")
+    cols = st.columns(len(VARIANTS))
+    for col, (k, variant) in zip(cols, enumerate(last["variants"])):
+        col.metric(tr(VARIANT_LABELS[variant]), f"{last['return_avg20'][k].mean():.0f}",
+                   tr(f"{last['env_steps'][k].mean():,.0f} steps"), delta_color="off")
     st.caption(tr(f"Both charts end at {shared:,.0f} environment steps, where every variant has "
                   "data (REINFORCE spends whole episodes per update and runs further): double-click "
                   "a chart to see all of it. Explained variance below −1 is off the chart."))

@@ -111,10 +111,6 @@ def draw(run, records):
         st.caption(tr(f"Collecting the first batches ({len(BASELINES)} variants × {n_seeds} seeds)…"))
         return
     last = records[-1]
-    cols = st.columns(len(BASELINES) + 1)
-    cols[0].metric(tr("Update"), last["update"])
-    for col, (i, variant) in zip(cols[1:], enumerate(last["variants"])):
-        col.metric(tr(f"Mean return, {BASELINE_LABELS[variant]}"), f"{last['return_avg20'][i].mean():.0f}")
     left, right = st.columns(2)
     def returns(recs):
         return charts.variant_bands(recs, "return_avg20", BASELINE_LABELS,
@@ -126,6 +122,10 @@ def draw(run, records):
         records, BASELINE_LABELS,
         title="Gradient variance a baseline leaves"),
         run.marks, "update"), key="fig_variance")
+    cols = st.columns(len(BASELINES) + 1)
+    cols[0].metric(tr("Update"), last["update"])
+    for col, (i, variant) in zip(cols[1:], enumerate(last["variants"])):
+        col.metric(tr(f"Mean return, {BASELINE_LABELS[variant]}"), f"{last['return_avg20'][i].mean():.0f}")
     st.plotly_chart(charts.seed_spread(
         {BASELINE_LABELS[v]: last["return_avg20"][i] for i, v in enumerate(last["variants"])},
         title="Where each seed is now", ytitle="mean return, last 20 episodes", height=280),

@@ -38,10 +38,6 @@ def draw(run, records):
     if not records:
         return
     last = records[-1]
-    cols = st.columns(3)
-    cols[0].metric(tr("Episode"), last["episode"])
-    cols[1].metric(tr("RMS error, MC"), f"{last['rms_mc_mean']:.3f}")
-    cols[2].metric(tr("RMS error, TD(0)"), f"{last['rms_td_mean']:.3f}")
     left, right = st.columns(2)
     left.plotly_chart(charts.state_values(
         list(STATES), true_values, {"MC": last["v_mc"], "TD(0)": last["v_td"]},
@@ -54,6 +50,10 @@ def draw(run, records):
     # the previous run as a ghost and the knob marks (a falling error has no "collapse" to mark)
     right.plotly_chart(charts.mark_knob_changes(charts.with_ghost(errors(records), ghost_chart(RUN_KEY, errors)),
                                                 run.marks, "episode"), key="fig_cr_rms")
+    cols = st.columns(3)
+    cols[0].metric(tr("Episode"), last["episode"])
+    cols[1].metric(tr("RMS error, MC"), f"{last['rms_mc_mean']:.3f}")
+    cols[2].metric(tr("RMS error, TD(0)"), f"{last['rms_td_mean']:.3f}")
 
 
 live_panel(RUN_KEY, draw, "Press **Start** to play the episodes: both learners see each one.")

@@ -22,7 +22,9 @@ def in_lesson_language(svg: str) -> str:
 show_url_messages()
 st.title("🎢 RLHF Playground")
 lesson("home", "intro")
-st.markdown(f"<div style=\"max-width: 760px\">{in_lesson_language(RL_LOOP)}</div>", unsafe_allow_html=True)
+# at least 640 px wide, scrolling sideways on a phone: scaled to 390 px its labels were 6 px tall
+st.markdown(f"<div style=\"overflow-x: auto\"><div style=\"max-width: 760px; min-width: 640px\">"
+            f"{in_lesson_language(RL_LOOP)}</div></div>", unsafe_allow_html=True)
 lesson("home", "loop")
 
 st.subheader(tr("The path"))

@@ -85,11 +85,6 @@ def draw(run, records):
         st.caption(tr("Collecting the first batch of episodes…"))
         return
     last = records[-1]
-    cols = st.columns(4)
-    cols[0].metric(tr("Update"), last["update"])
-    cols[1].metric(tr("Environment steps"), f"{last['env_steps']:,}")
-    cols[2].metric(tr("Mean return (last 20 episodes)"), f"{last['return_avg20']:.1f}")
-    cols[3].metric(tr("Policy entropy"), f"{last['entropy']:.3f}")
     left, right = st.columns([3, 2])
     def returns(recs):
         return charts.band_curve(
@@ -104,6 +99,11 @@ def draw(run, records):
     n_actions = space_sizes(st.session_state[RUN_KEY]["config"].env_id)[1]
     entropy.update_yaxes(range=[0, 1.05 * np.log(n_actions)])
     right.plotly_chart(charts.mark_knob_changes(entropy, run.marks, "update"), key="fig_pg_entropy")
+    cols = st.columns(4)
+    cols[0].metric(tr("Update"), last["update"])
+    cols[1].metric(tr("Environment steps"), f"{last['env_steps']:,}")
+    cols[2].metric(tr("Mean return (last 20 episodes)"), f"{last['return_avg20']:.1f}")
+    cols[3].metric(tr("Policy entropy"), f"{last['entropy']:.3f}")
 
 
 live_panel(RUN_KEY, draw, tr("Press **Start** to train a policy; the curves grow as it learns."))

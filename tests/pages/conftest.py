@@ -55,7 +55,13 @@ def wait_for_end(run: Run, timeout: float = 120.0) -> None:
 
 
 def plotly_specs(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    """Each chart's plotly spec; a title that ui.charts broke into lines (`<br>`) reads as one."""
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    for spec in specs:
+        title = spec.get("layout", {}).get("title", {})
+        if isinstance(title, dict) and isinstance(title.get("text"), str):
+            title["text"] = title["text"].replace("<br>", " ")
+    return specs
 
 
 def arr(values) -> np.ndarray:

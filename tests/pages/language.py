@@ -36,7 +36,7 @@ _LATEX = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$|\\\(.+?\\\)", re.S)
 _CODE = re.compile(r"```.*?```|`[^`]*`", re.S)
 _URL = re.compile(r"https?://\S+|\(\?[^)]*\)|\(/[^)]*\)|\?\w+=[\w,.-]*|\b\w+\.(py|md|json|csv|svg|toml)\b")
 _ICON = re.compile(r":material/[\w_]+:|:[a-z_]+:")
-_HTML = re.compile(r"<[^>]+>|&\w+;")
+_HTML = re.compile(r"<style>.*?</style>|<[^>]+>|&\w+;", re.S)  # a style sheet is not read
 _TITLE = re.compile(r"《[^》]*》")  # a paper's title, kept in its language
 _GLOSS = re.compile(r"（[A-Za-z][A-Za-z -]*）")  # a term's English name beside it: 回报（Return）
 _ENV_ID = re.compile(r"\b[A-Z]\w*-v\d+\b")  # CartPole-v1, Acrobot-v1
@@ -46,7 +46,7 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z_'’-]*[A-Za-z]|[A-Za-z]")
 
 def english_words(text: str) -> list[str]:
     """The English words of `text`, beyond formulas, code, links, icons, acronyms and names."""
-    for pattern in (_LATEX, _CODE, _URL, _ICON, _HTML, _TITLE, _GLOSS, _ENV_ID, _SYMBOL):
+    for pattern in (_HTML, _LATEX, _CODE, _URL, _ICON, _TITLE, _GLOSS, _ENV_ID, _SYMBOL):
         text = pattern.sub(" ", text)
     out = []
     for word in _WORD.findall(text):

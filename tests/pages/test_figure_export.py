@@ -39,7 +39,7 @@ def test_every_page_offers_its_charts_by_title(app):
     figures = at.session_state[figure_export.REGISTRY]
     box = at.selectbox(key="figure_export_title")
     assert list(box.options) == list(figures) and len(figures) >= 2
-    specs = {fig.layout.title.text for fig in figures.values()}
+    specs = {figure_export._plain(fig.layout.title.text) for fig in figures.values()}
     assert all(title in specs for title in box.options)
 
 

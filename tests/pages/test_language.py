@@ -6,6 +6,7 @@ records drawn (status lines, tables, live charts, export buttons); every text a 
 The catalog itself is checked too: each translation keeps its key's `{fields}`.
 """
 import json
+import re
 import time
 from pathlib import Path
 
@@ -52,6 +53,22 @@ def test_every_scenario_and_question_speaks_chinese_in_chinese():
               for t in (q.prompt["zh"], q.why["zh"], *q.options["zh"])]
     found = {t[:80]: english_words(t) for t in texts if english_words(t)}
     assert not found, report(found)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_bold_renders_as_bold(lang):
+    """CommonMark closes `**` only where it is right-flanking: `**回报（Return）**的` stays two
+    literal asterisks on the page (punctuation before, a character after). Every lesson and
+    every UI text must render without a stray `**`."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark")
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (LESSONS / lang).glob("*.md")}
+    if lang == "zh":
+        texts.update({key: value for key, value in catalog("zh").items()})
+    found = [name for name, text in texts.items()
+             if "**" in md.render(re.sub(r"\$\$.+?\$\$|\$[^$\n]+?\$", "x", text, flags=re.S))]
+    assert not found, found
 
 
 def test_a_built_string_is_translated_through_its_pattern():

@@ -37,4 +37,4 @@ def test_the_glossary_and_links_speak_chinese(app):
     at = app(PATH[0].file, lang="zh")
     assert at.get("page_link")[-1].proto.label.startswith("下一页")
     glossary = " ".join(m.value for m in at.sidebar.markdown)
-    assert "**回报（Return）**" in glossary and "**金标准分数（Gold）**" in glossary
+    assert "**回报**（Return）" in glossary and "**金标准分数**（Gold）" in glossary
