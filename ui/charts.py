@@ -697,10 +697,12 @@ def mark_peak_and_collapse(fig: go.Figure, drop: float = 0.35, min_points: int =
     legend entries). A curve collapsed when, after rising to its peak, it has given back at
     least `drop` of that rise by its last point, both read on a moving average of the curve
     (a tenth or so of its length); a curve still climbing, or wobbling near its best, gets no
-    mark. Bands and the previous run's ghost are left alone."""
+    mark. Bands, dotted companion lines and the previous run's ghost are left alone."""
     for trace in list(fig.data):
         if getattr(trace, "fill", None) not in (None, "none") or trace.legendgroup == "previous run":
             continue
+        if trace.line is not None and trace.line.dash not in (None, "solid"):
+            continue  # a dotted companion (a running mean beside the batch mean): one mark per story
         if trace.x is None or trace.y is None or "lines" not in (trace.mode or "lines"):
             continue
         x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)

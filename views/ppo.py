@@ -70,8 +70,6 @@ def draw(run, records):
     if not records:
         st.caption(tr(f"Collecting the first rollouts ({len(VARIANTS)} variants × {n_seeds} seeds)…"))
         return
-    rows = variants_table(records, st.session_state[RUN_KEY]["config"].env_id)
-    st.dataframe([{tr(k): tr(v) for k, v in row.items()} for row in rows], hide_index=True)
     # only the open tab is drawn at each poll: a student's browser redraws two charts a second,
     # not eight (on_change="rerun" makes `.open` tell which tab is showing)
     returns_tab, clip_tab, critic_tab = st.tabs([tr(t) for t in TABS], key="ppo_live_tab", on_change="rerun")
@@ -100,6 +98,9 @@ def draw(run, records):
                                                      x_key="env_steps", title="value_loss",
                                                      ytitle="critic's squared error", log=True),
                                 key="fig_ppo_vloss")
+    # the results table under the charts: on a phone the chart stays right below Start
+    rows = variants_table(records, st.session_state[RUN_KEY]["config"].env_id)
+    st.dataframe([{tr(k): tr(v) for k, v in row.items()} for row in rows], hide_index=True)
 
 
 def _draw_clipping(tab, run, records):

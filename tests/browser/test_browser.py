@@ -98,6 +98,38 @@ def test_on_a_phone_the_path_reads_in_order(app_url, browser):
         phone.close()
 
 
+# the gap, in px, from the bottom of the run's Start button to the top of the first chart
+# below it, as the page is laid out now
+START_TO_CHART = """(startKey) => {
+  const button = document.querySelector(`.st-key-${startKey} button`);
+  if (!button) return null;  // between two renders
+  const start = button.getBoundingClientRect().bottom;
+  const tops = [...document.querySelectorAll('.js-plotly-plot')].map(p => p.getBoundingClientRect().top)
+    .filter(top => top > start);
+  return tops.length ? Math.min(...tops) - start : null;
+}"""
+LIVE = {"policy_gradient": "pg_run", "baseline": "bl_run", "critics": "cr_run", "actor_critic": "ac_run",
+        "off_policy": "op_run", "ppo": "ppo_run"}
+
+
+@pytest.mark.parametrize("name,path", [(n, p) for n, p in PAGES if n in LIVE])
+def test_on_a_phone_start_sits_right_above_its_chart(app_url, browser, name, path):
+    """Issue 12 item 9: at 390 px, a student who presses Start sees the chart it drives: the
+    chart begins within half a phone screen (400 px) of the button."""
+    phone = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        open_page(phone, f"{app_url}/{path}")
+        key = LIVE[name]
+        phone.locator(f".st-key-{key}_start button").click()
+        phone.wait_for_function(f"() => ({START_TO_CHART})('{key}_start') !== null", timeout=60_000)
+        phone.wait_for_timeout(1500)  # a redraw or two: metrics and captions in place
+        gap = phone.evaluate(f"({START_TO_CHART})('{key}_start')")
+        assert gap < 400, f"{name}: the first chart starts {gap:.0f} px below Start"
+        phone.locator(f".st-key-{key}_stop button").click()
+    finally:
+        phone.close()
+
+
 def test_a_stopped_run_downloads_its_metrics_config_model_and_figures(app_url, page, tmp_path):
     """Issue 12 item 5: each kind of export, downloaded as a student would."""
     import csv
