@@ -2,10 +2,10 @@
 lesson shows on the chart? (issue 12; target < 20 s each on this machine, in Chromium).
 
 A real server and a real headless Chromium on this machine (the same helpers as the browser
-tests). For each scenario: open its page fresh at 1280x720, pick the scenario in the page's
-"Scenario" box (and, where its "look for" says so, press what it names: Start, or RLHF's Skip
-ahead then Start), and time from the pick to the moment a check on the chart's own data says
-the effect is there. Each check reads what plotly draws (`_fullData`) and tests the claim of
+tests). For each scenario: open its page fresh at 1280x720 and let it finish drawing, pick the
+scenario in the page's "Scenario" box (and, where its "look for" says so, press what it names:
+Start, or RLHF's Skip ahead then Start), and time from the pick to the moment a check on the
+chart's own data says the effect is there. Each check reads what plotly draws (`_fullData`) and tests the claim of
 the scenario's "look for" sentence, not a proxy such as "a chart appeared". A scenario whose
 effect has not shown after LIMIT_S reports LIMIT_S and `shown: false`.
 """
@@ -139,8 +139,13 @@ def time_scenario(browser, url: str, page_slug: str, scenario) -> tuple[float, b
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     try:
         open_page(page, f"{url}/{path}")
+        # the whole page drawn (its last element, the next link, comes after it), as an
+        # instructor's page is when they reach for a scenario
+        page.locator("[data-testid='stPageLink']").last.wait_for(timeout=60_000)
         page.evaluate("() => { window.__spread_before = Infinity; }")
         if scenario.slug == "big-batch":  # the spread before, to compare the scenario's with
+            page.wait_for_function("() => {" + JS_LIB + "return traces('Gradient at update').length > 1;}",
+                                   timeout=60_000)
             page.evaluate("() => {" + JS_LIB + """
                 const est = traces('Gradient at update').find(t => t.name === 'sampled estimates');
                 const exact = traces('Gradient at update').find(t => t.name === 'exact ∇J');
