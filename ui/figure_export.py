@@ -2,8 +2,9 @@
 
 Every figure builder in ui.charts registers what it built, by its title, for the page being
 drawn (`register`); app.py empties the list before each page run and draws `figure_downloads`
-at the page's end. A live chart re-registers at every poll, so a download is the chart as it
-is now. HTML is plotly's own self-contained file (its JavaScript inside: it opens offline and
+at the page's end, each button holding its figure as the page last drew it (a run that ends
+redraws the page, so a stopped run's charts are complete; the file is made only when the
+button is clicked, outside the script run). HTML is plotly's own self-contained file (its JavaScript inside: it opens offline and
 stays interactive); PNG and SVG are rendered on the server by kaleido, plotly's exporter,
 which drives the Chrome or Chromium the machine has. Without one, the page says so and offers
 HTML, and each chart's camera icon still saves a PNG in the browser.
@@ -68,10 +69,8 @@ def file_name(title: str, ext: str) -> str:
     return f"{stem}.{ext}"
 
 
-def _data(title: str, fmt: str) -> bytes:
-    fig = st.session_state.get(REGISTRY, {}).get(title)
-    if fig is None:
-        return b""
+def _data(fig: go.Figure, fmt: str) -> bytes:
+    # called when the button is clicked, outside the script run: it gets the figure itself
     return html(fig) if fmt == "html" else image(fig, fmt)
 
 
@@ -90,5 +89,5 @@ def figure_downloads() -> None:
             st.caption(tr("PNG and SVG need Chrome or Chromium on the server; the camera icon on "
                           "each chart saves a PNG in your browser."))
         ext, mime = FORMATS[choice]
-        st.download_button(tr("Download"), functools.partial(_data, title, ext), file_name(title, ext), mime,
+        st.download_button(tr("Download"), functools.partial(_data, figures[title], ext), file_name(title, ext), mime,
                            key="figure_export_download", icon=":material/download:")
