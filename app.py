@@ -1,5 +1,7 @@
 """RLHF Playground: the entry point. Page config, navigation over views/, the shared sidebar
 and process-wide setup. Run with `streamlit run app.py`."""
+import os
+
 import streamlit as st
 
 from ui.figure_export import clear as clear_figures, figure_downloads
@@ -24,6 +26,8 @@ st.html("<style>@media (max-width: 640px) {[data-testid='stHorizontalBlock']:has
 pages = [st.Page("views/home.py", title=tr("Home"), icon="🏠", default=True)]
 pages += [st.Page(stop.file, title=tr(stop.title), icon=stop.icon, url_path=stop.url_path)
           for stop in PATH]
+if os.environ.get("RLHF_PLAYGROUND_ADMIN_TOKEN"):  # the instructor's view of every run (views/admin.py)
+    pages.append(st.Page("views/admin.py", title="Admin", icon="🛠️", url_path="admin", visibility="hidden"))
 page = st.navigation(pages)
 clear_figures()  # the page registers the charts it draws (ui.figure_export)
 try:
