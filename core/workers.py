@@ -25,6 +25,7 @@ that talks to it):
 from __future__ import annotations
 
 import collections
+import math
 import multiprocessing as mp
 import os
 import threading
@@ -204,6 +205,11 @@ class ProcessRun(Run):
         return self._ended.wait(timeout)
 
     @property
+    def estimated_wait_s(self) -> float | None:
+        """About how long until it gets a worker (WorkerPool.estimated_wait_s), while queued."""
+        return self._pool.estimated_wait_s(self) if self._pool is not None and self.status in (WAITING, PAUSED) else None
+
+    @property
     def queue_position(self) -> int | None:
         """1 for the next run to get a worker; None once it has one (or has ended)."""
         return self._pool.position(self) if self._pool is not None and self.status in (WAITING, PAUSED) else None
@@ -259,6 +265,7 @@ class WorkerPool:
         self._cond = threading.Condition()
         self._closed = False
         self.restarts = 0
+        self._held_s: collections.deque[float] = collections.deque(maxlen=20)  # recent runs' worker time
         self._processes: list = [None] * self.size
         self._threads = [threading.Thread(target=self._serve, args=(i,), name=f"worker-{i}", daemon=True)
                          for i in range(self.size)]
@@ -280,6 +287,16 @@ class WorkerPool:
                 return self._queue.index(run) + 1
             except ValueError:
                 return None
+
+    def estimated_wait_s(self, run: ProcessRun) -> float | None:
+        """About how long `run` waits for a worker: the median time the last runs held one,
+        times the rounds of `size` runs ahead of it (None before any run has ended)."""
+        place = self.position(run)
+        with self._cond:
+            held = sorted(self._held_s)
+        if place is None or not held:
+            return None
+        return held[len(held) // 2] * math.ceil(place / self.size)
 
     def cancel(self, run: ProcessRun) -> bool:
         """Take `run` out of the queue; False if it was not there (it has a worker)."""
@@ -345,6 +362,7 @@ class WorkerPool:
             conn.close()
             self.restarts += 1
             process, conn = self._spawn(i)
+        handed = time.monotonic()
         try:
             conn.send(("run", run._make_iterator))
         except Exception as exc:  # an unpicklable trainer description
@@ -384,6 +402,8 @@ class WorkerPool:
             elif message[0] == "end":
                 status = FAILED if run.status == FAILED else message[1]
                 run._finish(status, "" if run.status == FAILED else message[2])
+                with self._cond:
+                    self._held_s.append(time.monotonic() - handed)
                 return process, conn
 
     def _replace(self, i: int, process, conn, run: ProcessRun):

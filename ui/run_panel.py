@@ -247,6 +247,9 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
         if run.status == WAITING and place is not None:
             text = (f"Waiting for a free worker: every one of this server's {capacity()} is "
                     f"training. {place - 1 or 'No'} run{'s' if place != 2 else ''} ahead of this one.")
+            wait = getattr(run, "estimated_wait_s", None)
+            if wait is not None:  # from how long the last runs held a worker
+                text = tr(text) + " " + tr(f"About {wait:.0f} s to wait.")
         st.caption(f"{icon} {tr(text or run.message)}  ·  {tr(f'{run.n_seen} updates')}  ·  "
                    f"{run.elapsed_s:.1f} s")
         if run.status == FAILED:

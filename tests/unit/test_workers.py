@@ -147,6 +147,35 @@ def test_runs_queue_for_a_busy_pool_and_know_their_place(pool):
         assert run.join(10)
 
 
+def test_a_queued_run_knows_about_how_long_it_waits():
+    """The estimate: the median time recent runs held a worker, times the rounds ahead."""
+    pool = WorkerPool(1)
+    try:
+        assert pool.estimated_wait_s(ProcessRun(counting)) is None  # not queued
+        for _ in range(2):  # two short runs: each holds the worker for about 0.5 s
+            run = started(pool, functools.partial(counting, 25, 0.02))
+            assert run.join(60) and run.status == FINISHED
+        assert len(pool._held_s) == 2 and all(0.4 < h < 30 for h in pool._held_s)
+
+        def median() -> float:
+            held = sorted(pool._held_s)
+            return held[len(held) // 2]
+
+        busy = started(pool, counting)
+        assert wait_until(lambda: busy.n_seen > 0, busy)
+        first, second = started(pool, counting), started(pool, counting)
+        assert first.estimated_wait_s == median() and second.estimated_wait_s == 2 * median()
+        busy.stop()
+        assert wait_until(lambda: first.n_seen > 0, first)
+        assert len(pool._held_s) == 3  # the stopped run's time counts too
+        assert first.estimated_wait_s is None and second.estimated_wait_s == median()
+        for run in (first, second, busy):
+            run.stop()
+            assert run.join(10)
+    finally:
+        pool.shutdown()
+
+
 def test_a_run_nobody_watches_stops_itself(pool):
     run = started(pool, counting, heartbeat_s=0.5)
     assert run.join(30) and run.status == STOPPED and "nobody watched" in run.message
