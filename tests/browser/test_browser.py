@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CONNECTED, button, open_page, screenshot, stop_run
+from tests.browser.conftest import CONNECTED, button, open_page, screenshot, settle, stop_run
 from ui.path import PATH
 
 PAGES = [("home", "")] + [(stop.slug, stop.url_path) for stop in PATH]
@@ -138,6 +138,7 @@ def test_a_stopped_run_downloads_its_metrics_config_model_and_figures(app_url, p
     open_page(page, f"{app_url}/policy-gradient?pg_episodes=2&pg_max_updates=3")
     button(page, "Start").click()
     button(page, "Metrics (CSV)").wait_for(timeout=60_000)
+    settle(page)  # the run's end redraws the page once: click after that redraw
     files = {}
     for label in ("Metrics (CSV)", "Metrics (JSON)", "Config (JSON)"):
         with page.expect_download(timeout=30_000) as download:
@@ -159,6 +160,7 @@ def test_a_stopped_run_downloads_its_metrics_config_model_and_figures(app_url, p
     page.get_by_role("button", name="Download a figure").click()
     for fmt, magic in (("PNG", b"\x89PNG"), ("SVG", b"<svg"), ("HTML", b"<html>")):
         page.get_by_test_id("stPopoverBody").get_by_text(fmt, exact=True).click()
+        settle(page)  # the rerun that gives the button this format's file
         with page.expect_download(timeout=60_000) as download:
             page.get_by_test_id("stPopoverBody").get_by_role("button", name="Download").click()
         data = Path(download.value.path()).read_bytes()
