@@ -151,4 +151,4 @@ def stop_run(page) -> None:
     """Press Stop and wait until the page says so: a run left going would hold one of the
     server's run slots (until its heartbeat expires) and make the next test's run wait."""
     button(page, "Stop").click()
-    page.get_by_text("Stopped.").wait_for(timeout=30_000)
+    page.get_by_text("Stopped.").filter(visible=True).first.wait_for(timeout=30_000)

@@ -124,7 +124,7 @@ def test_on_a_phone_start_sits_right_above_its_chart(app_url, browser, name, pat
         key = LIVE[name]
         phone.locator(f".st-key-{key}_start button").click()
         # the run's first chart drawn (a static chart further down would count until then)
-        phone.locator(f".st-key-{FIRST_CHART[name]} .js-plotly-plot").wait_for(timeout=60_000)
+        phone.locator(f".st-key-{FIRST_CHART[name]} .js-plotly-plot").filter(visible=True).first.wait_for(timeout=60_000)
         phone.wait_for_timeout(1500)  # a redraw or two: metrics and captions in place
         gap = phone.evaluate(f"({START_TO_CHART})('{key}_start')")
         assert gap is not None and gap < 400, f"{name}: the first chart starts {gap} px below Start"
@@ -287,7 +287,7 @@ def test_critics_page_plays_mc_against_td(app_url, page):
     button(page, "Start").first.click()
     title = "RMS error over the 5 states"
     page.wait_for_function(f"({POINTS})('{title}') >= 40", timeout=60_000)
-    page.get_by_text("Finished.").wait_for(timeout=30_000)
+    page.get_by_text("Finished.").filter(visible=True).first.wait_for(timeout=30_000)
     screenshot(page, "critics_live")
     assert page.locator("[data-testid='stException']").count() == 0
 
@@ -336,12 +336,12 @@ def test_rlhf_trains_a_reward_model_and_runs_ppo(app_url, page, tmp_path):
     button(page, "Let the labeler label").click()
     page.get_by_text("labelled pairs").wait_for(timeout=60_000)
     button(page, "Start").first.click()
-    page.get_by_text("Finished.").wait_for(timeout=120_000)
+    page.get_by_text("Finished.").filter(visible=True).first.wait_for(timeout=120_000)
     button(page, "Start").nth(1).click()
     page.wait_for_function(f"({POINTS})('KL(π ‖ π_ref) per completion') >= 2", timeout=120_000)
     screenshot(page, "rlhf_live")
     button(page, "Stop").nth(1).click()  # the reward model's run has finished; this is PPO's
-    page.get_by_text("Stopped.").wait_for(timeout=30_000)
+    page.get_by_text("Stopped.").filter(visible=True).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
 
 
