@@ -11,6 +11,8 @@ poll without blocking, and owns the whole life of a run:
 - keys starting with '_' (weights, sample texts) are payloads kept for the latest record only;
   `checkpoint()` writes the model of the latest record as safetensors (core.checkpoint);
 - an exception, or a NaN/inf in any number, ends the run with a message the page can show;
+- limits for a shared server (`LIMITS`: seconds of training, a worker's memory): a run past
+  one stops with a message that names the limit, and keeps what it drew;
 - a process-wide cap on concurrent runs (a semaphore): a run over the cap waits its turn and
   says so in its status;
 - a live channel: `set_live({"lr": 0.003})` queues knob changes, and the worker hands them to
@@ -21,6 +23,7 @@ poll without blocking, and owns the whole life of a run:
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import threading
@@ -33,6 +36,19 @@ import numpy as np
 from core.checkpoint import WEIGHTS, to_safetensors
 
 MAX_CONCURRENT_RUNS = int(os.environ.get("RLHF_PLAYGROUND_MAX_RUNS", "2"))
+
+
+@dataclasses.dataclass
+class Limits:
+    """What one run may take on a shared server (a class on one machine). 0 = no limit.
+
+    max_run_s: seconds of training (pauses and the wait for a worker not counted);
+    max_run_mb: resident memory of the worker process that trains it (process backend)."""
+    max_run_s: float = float(os.environ.get("RLHF_PLAYGROUND_MAX_RUN_S", "1200"))
+    max_run_mb: int = int(os.environ.get("RLHF_PLAYGROUND_MAX_RUN_MB", "3072"))
+
+
+LIMITS = Limits()
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
 _started: "weakref.WeakSet[Run]" = weakref.WeakSet()
 
@@ -193,8 +209,21 @@ class Run:
         return self._seen
 
     # ---- the worker thread ---------------------------------------------------------------
+    def over_time_limit(self) -> bool:
+        """Whether it has trained longer than LIMITS.max_run_s (and if so, says so)."""
+        cap = LIMITS.max_run_s
+        if cap and self.elapsed_s > cap:
+            self.message = (f"Stopped at this server's limit of {cap:,.0f} s of training per run "
+                            "(RLHF_PLAYGROUND_MAX_RUN_S). Its curves and exports are kept; press "
+                            "Start to train again.")
+            return True
+        return False
+
     def _alive(self) -> bool:
         if self._stop.is_set():
+            return False
+        if self.over_time_limit():
+            self._stop.set()
             return False
         if time.monotonic() - self._last_poll > self._heartbeat_s:
             self.message = (f"Stopped: nobody watched this run for {self._heartbeat_s:.0f} s "

@@ -7,8 +7,15 @@ started once per server (torch and the trainers imported up front, not per run),
 keeps a `ProcessRun`: the same contract as `core.runner.Run` (start, pause, resume, stop,
 heartbeat, bounded record log, NaN and exceptions as messages, live knobs) over a pipe.
 
-- The pool has `RLHF_PLAYGROUND_WORKERS` processes (default: the machine's cores). A run that
-  finds every worker busy waits in a queue and knows its place in it (`queue_position`).
+- The pool keeps `RLHF_PLAYGROUND_WORKERS` processes warm (default: the machine's cores) and
+  grows, while runs wait, up to `RLHF_PLAYGROUND_MAX_WORKERS` (default: 6 per core), so a
+  class that presses Start together shares the CPU (the OS time-slices the processes) instead
+  of queueing for whole runs: every student sees a first point within seconds. A worker
+  started for a crowd quits after `RLHF_PLAYGROUND_WORKER_IDLE_S` (30 s) without a run, giving
+  its memory back. Past the maximum, a run waits in a queue and knows its place in it
+  (`queue_position`) and about how long it waits (`estimated_wait_s`).
+- Limits per run (`core.runner.LIMITS`): seconds of training and the worker's memory; a run
+  past one stops with a message that names the limit, keeping its curves and exports.
 - A worker that crashes or is killed ends its run with a message and is replaced; the server
   lives on.
 - A run's trainer is described by a picklable callable (`functools.partial` of a module-level
@@ -25,6 +32,7 @@ that talks to it):
 from __future__ import annotations
 
 import collections
+import itertools
 import math
 import multiprocessing as mp
 import os
@@ -32,10 +40,15 @@ import threading
 import time
 from typing import Callable, Iterator
 
+import psutil
+
 from core.checkpoint import WEIGHTS, to_safetensors
-from core.runner import ACTIVE, FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, first_non_finite
+from core.runner import (ACTIVE, FAILED, FINISHED, LIMITS, PAUSED, RUNNING, STOPPED, WAITING, Run,
+                         first_non_finite)
 
 POOL_SIZE = int(os.environ.get("RLHF_PLAYGROUND_WORKERS", "0")) or (os.cpu_count() or 1)
+MAX_WORKERS = int(os.environ.get("RLHF_PLAYGROUND_MAX_WORKERS", "0")) or 6 * (os.cpu_count() or 1)
+WORKER_IDLE_S = float(os.environ.get("RLHF_PLAYGROUND_WORKER_IDLE_S", "30"))
 
 
 # ---- the worker process -------------------------------------------------------------------
@@ -65,11 +78,12 @@ def _warm_up_language_models() -> None:
     import core.rlhf.reward  # noqa: F401
 
 
-def _worker_main(conn) -> None:
-    """A worker's whole life: warm up once, then serve one run after another."""
+def _worker_main(conn, warm_language_models: bool = True) -> None:
+    """A worker's whole life: warm up once, then serve one run after another. A worker started
+    for a crowd skips the language models (an RLHF run imports them when it arrives)."""
     _warm_up()
     conn.send(("ready",))
-    if not conn.poll(0):  # no run waiting yet: the RLHF imports before the first one
+    if warm_language_models and not conn.poll(0):  # no run waiting yet: the RLHF imports first
         _warm_up_language_models()
     while True:
         try:
@@ -255,22 +269,28 @@ class ProcessRun(Run):
 
 
 class WorkerPool:
-    """`size` worker processes and the queue of runs waiting for one. Each worker is owned by
-    one server thread that hands it runs and relays their records and controls."""
+    """Worker processes and the queue of runs waiting for one. Each worker is owned by one
+    server thread that hands it runs and relays their records and controls. `size` workers
+    are kept warm; while runs wait, the pool starts more, up to `max_size`, and each of those
+    quits after `idle_s` without a run."""
 
-    def __init__(self, size: int = POOL_SIZE):
+    def __init__(self, size: int = POOL_SIZE, max_size: int | None = None, idle_s: float = WORKER_IDLE_S):
         self.size = max(1, size)
+        self.max_size = max(self.size, MAX_WORKERS if max_size is None else max_size)
+        self.idle_s = idle_s
         self._ctx = mp.get_context("spawn")  # a clean interpreter: no forked locks or threads
         self._queue: collections.deque[ProcessRun] = collections.deque()
         self._cond = threading.Condition()
         self._closed = False
         self.restarts = 0
         self._held_s: collections.deque[float] = collections.deque(maxlen=20)  # recent runs' worker time
-        self._processes: list = [None] * self.size
-        self._threads = [threading.Thread(target=self._serve, args=(i,), name=f"worker-{i}", daemon=True)
-                         for i in range(self.size)]
-        for thread in self._threads:
-            thread.start()
+        self._processes: dict[int, object] = {}  # worker slot -> its process
+        self._threads: dict[int, threading.Thread] = {}
+        self._busy = 0  # server threads driving a run
+        self._slots = itertools.count()
+        with self._cond:
+            for _ in range(self.size):
+                self._add_worker(permanent=True)
 
     # ---- public
     def submit(self, run: ProcessRun) -> None:
@@ -279,7 +299,16 @@ class WorkerPool:
                 raise RuntimeError("the worker pool is shut down")
             run._pool = self
             self._queue.append(run)
+            free = len(self._threads) - self._busy  # waiting for a run, or still starting up
+            if len(self._queue) > free and len(self._threads) < self.max_size:
+                self._add_worker(permanent=False)  # a crowd: share the CPU rather than queue
             self._cond.notify()
+
+    @property
+    def workers(self) -> int:
+        """Worker processes now (warm ones and those started for a crowd)."""
+        with self._cond:
+            return len(self._threads)
 
     def position(self, run: ProcessRun) -> int | None:
         with self._cond:
@@ -290,13 +319,13 @@ class WorkerPool:
 
     def estimated_wait_s(self, run: ProcessRun) -> float | None:
         """About how long `run` waits for a worker: the median time the last runs held one,
-        times the rounds of `size` runs ahead of it (None before any run has ended)."""
+        times the rounds of `max_size` runs ahead of it (None before any run has ended)."""
         place = self.position(run)
         with self._cond:
             held = sorted(self._held_s)
         if place is None or not held:
             return None
-        return held[len(held) // 2] * math.ceil(place / self.size)
+        return held[len(held) // 2] * math.ceil(place / self.max_size)
 
     def cancel(self, run: ProcessRun) -> bool:
         """Take `run` out of the queue; False if it was not there (it has a worker)."""
@@ -307,36 +336,52 @@ class WorkerPool:
             except ValueError:
                 return False
 
-    def pids(self) -> list[int | None]:
-        return [p.pid if p is not None and p.is_alive() else None for p in self._processes]
+    def pids(self) -> list[int]:
+        with self._cond:
+            processes = list(self._processes.values())
+        return [p.pid for p in processes if p is not None and p.is_alive()]
 
     def shutdown(self) -> None:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        for thread in self._threads:
+            threads = list(self._threads.values())
+        for thread in threads:
             thread.join(10)
 
     # ---- one server thread per worker
-    def _spawn(self, i: int):
+    def _add_worker(self, permanent: bool) -> None:
+        """Start a server thread (which spawns its worker). Called holding `_cond`."""
+        slot = next(self._slots)
+        thread = threading.Thread(target=self._serve, args=(slot, permanent), name=f"worker-{slot}", daemon=True)
+        self._threads[slot] = thread
+        thread.start()
+
+    def _spawn(self, slot: int, permanent: bool = True):
         parent, child = self._ctx.Pipe(duplex=True)
-        process = self._ctx.Process(target=_worker_main, args=(child,), name=f"rlhf-worker-{i}",
+        process = self._ctx.Process(target=_worker_main, args=(child, permanent), name=f"rlhf-worker-{slot}",
                                     daemon=True)
         process.start()
         child.close()
-        self._processes[i] = process
+        with self._cond:
+            self._processes[slot] = process
         return process, parent
 
-    def _next_run(self) -> ProcessRun | None:
-        """The oldest queued run still waiting (a run stopped in the queue ends there)."""
+    def _next_run(self, permanent: bool) -> ProcessRun | None:
+        """The oldest queued run still waiting (a run stopped in the queue ends there); None
+        when the pool shuts down, or when a worker started for a crowd has idled `idle_s`."""
         with self._cond:
+            idle_since = time.monotonic()
             while not self._closed:
                 while self._queue:
                     run = self._queue.popleft()
                     if run._stop.is_set() or run._heartbeat_expired():
                         run._finish(STOPPED, "")
                         continue
+                    self._busy += 1
                     return run
+                if not permanent and time.monotonic() - idle_since > self.idle_s:
+                    return None
                 self._cond.wait(0.2)
                 for run in list(self._queue):  # the heartbeat of runs waiting in the queue
                     if run._stop.is_set() or run._heartbeat_expired():
@@ -344,24 +389,33 @@ class WorkerPool:
                         run._finish(STOPPED, "")
             return None
 
-    def _serve(self, i: int) -> None:
-        process, conn = self._spawn(i)
-        while True:
-            run = self._next_run()
-            if run is None:
-                _quit(process, conn)
-                return
-            try:
-                process, conn = self._drive(i, process, conn, run)
-            except Exception as exc:  # never let a server thread die: the pool would shrink
-                run._finish(FAILED, f"The run failed in the server: {type(exc).__name__}: {exc}")
+    def _serve(self, slot: int, permanent: bool) -> None:
+        process, conn = self._spawn(slot, permanent)
+        try:
+            while True:
+                run = self._next_run(permanent)
+                if run is None:
+                    _quit(process, conn)
+                    return
+                try:
+                    process, conn = self._drive(slot, process, conn, run)
+                except Exception as exc:  # never let a server thread die: the pool would shrink
+                    run._finish(FAILED, f"The run failed in the server: {type(exc).__name__}: {exc}")
+                finally:
+                    with self._cond:
+                        self._busy -= 1
+        finally:
+            with self._cond:
+                self._threads.pop(slot, None)
+                self._processes.pop(slot, None)
 
-    def _drive(self, i: int, process, conn, run: ProcessRun):
-        """Hand `run` to worker i and relay until the run ends; returns the (maybe new) worker."""
+    def _drive(self, slot: int, process, conn, run: ProcessRun):
+        """Hand `run` to worker `slot` and relay until the run ends; returns the (maybe new)
+        worker."""
         if not process.is_alive():  # died while idle: a fresh one, and nobody's run lost
             conn.close()
             self.restarts += 1
-            process, conn = self._spawn(i)
+            process, conn = self._spawn(slot)
         handed = time.monotonic()
         try:
             conn.send(("run", run._make_iterator))
@@ -373,15 +427,19 @@ class WorkerPool:
             run._clock_start()
         elif run.status == PAUSED:  # paused while it waited: the worker starts paused
             conn.send(("pause",))
-        stopping = False
+        stopping, over_memory, next_check = False, False, 0.0
         while True:
             while run._controls:
                 control = run._controls.popleft()
                 stopping = stopping or control[0] == "stop"
                 conn.send(control)
-            if not stopping and run._heartbeat_expired():
-                conn.send(("stop",))
-                stopping = True
+            now = time.monotonic()
+            if not stopping and now >= next_check:  # the heartbeat and the limits, a few times a second
+                next_check = now + 0.25
+                over_memory = limit_exceeded(run, process.pid)
+                if run._heartbeat_expired() or over_memory or run._stop.is_set():
+                    conn.send(("stop",))
+                    stopping = True
             try:
                 if not conn.poll(0.05):
                     if not process.is_alive():
@@ -389,7 +447,7 @@ class WorkerPool:
                     continue
                 message = conn.recv()
             except (EOFError, OSError, ConnectionError):
-                return self._replace(i, process, conn, run)
+                return self._replace(slot, process, conn, run)
             if message[0] == "record":
                 run._receive(message[1], message[2])
                 if run.status == FAILED and not stopping:
@@ -404,17 +462,40 @@ class WorkerPool:
                 run._finish(status, "" if run.status == FAILED else message[2])
                 with self._cond:
                     self._held_s.append(time.monotonic() - handed)
+                if over_memory:  # give the memory back: a fresh worker for the next run
+                    _quit(process, conn)
+                    process, conn = self._spawn(slot)
                 return process, conn
 
-    def _replace(self, i: int, process, conn, run: ProcessRun):
+    def _replace(self, slot: int, process, conn, run: ProcessRun):
         process.join(1)
         code = process.exitcode
         conn.close()
         self.restarts += 1
-        replacement = self._spawn(i)  # before the run hears of it: its next Start finds a worker
+        replacement = self._spawn(slot)  # before the run hears of it: its next Start finds a worker
         run._finish(FAILED, f"The worker process training this run died (exit code {code}); "
                             "a fresh one has taken its place. Press Reset, then Start to train again.")
         return replacement
+
+
+def limit_exceeded(run: Run, pid: int | None = None) -> bool:
+    """Whether `run` has passed a limit of `core.runner.LIMITS`: its seconds of training, or
+    the memory of the worker process `pid` trains it in. Sets the run's message, which names
+    the limit and says that what it drew is kept."""
+    if run.over_time_limit():
+        return True
+    cap = LIMITS.max_run_mb
+    if cap and pid is not None:
+        try:
+            rss_mb = psutil.Process(pid).memory_info().rss / 2**20
+        except psutil.Error:
+            return False
+        if rss_mb > cap:
+            run.message = (f"Stopped: this run's worker used {rss_mb:,.0f} MB, over this server's limit of "
+                           f"{cap:,} MB per run (RLHF_PLAYGROUND_MAX_RUN_MB). Its curves and exports are kept; "
+                           "try fewer seeds or a smaller batch.")
+            return True
+    return False
 
 
 def _quit(process, conn) -> None:

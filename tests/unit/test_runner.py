@@ -252,3 +252,14 @@ def test_a_refused_live_change_fails_the_run_with_a_message(slots):
     run.set_live({"epochs": 3})  # not a live knob: the page never sends it, but if it did
     assert run.join(5) and run.status == FAILED
     assert "not a live knob" in run.message
+
+
+def test_a_run_past_the_time_limit_stops_with_a_message_and_keeps_its_records(slots, monkeypatch):
+    from core.runner import LIMITS
+
+    monkeypatch.setattr(LIMITS, "max_run_s", 0.3)
+    run = Run(ticking, slots=slots)
+    run.start()
+    assert wait_until(lambda: run.status == STOPPED, timeout=10, poll=run)
+    assert "RLHF_PLAYGROUND_MAX_RUN_S" in run.message and run.poll()
+    assert 0.3 < run.elapsed_s < 2.0

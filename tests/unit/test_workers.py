@@ -51,7 +51,7 @@ def seeded(seed: int, n: int = 5):
 
 @pytest.fixture(scope="module")
 def pool():
-    pool = WorkerPool(2)
+    pool = WorkerPool(2, max_size=2)  # a fixed pool: the queue's tests need it full
     yield pool
     pool.shutdown()
 
@@ -149,7 +149,7 @@ def test_runs_queue_for_a_busy_pool_and_know_their_place(pool):
 
 def test_a_queued_run_knows_about_how_long_it_waits():
     """The estimate: the median time recent runs held a worker, times the rounds ahead."""
-    pool = WorkerPool(1)
+    pool = WorkerPool(1, max_size=1)
     try:
         assert pool.estimated_wait_s(ProcessRun(counting)) is None  # not queued
         for _ in range(2):  # two short runs: each holds the worker for about 0.5 s
@@ -188,3 +188,63 @@ def test_a_seed_gives_the_same_records_alone_and_beside_other_runs(pool):
     assert all(r.join(120) for r in beside)
     assert beside[0].poll() == alone.poll()
     assert beside[1].poll() != alone.poll()
+
+
+def holding(mb: int):
+    """Holds `mb` MB for as long as it runs (a run that outgrows its memory cap)."""
+    import numpy as np
+
+    block = np.ones(mb * 2**20, dtype=np.uint8)
+    for i in itertools.count():
+        time.sleep(0.01)
+        yield {"step": i, "held": int(block[i % block.size])}
+
+
+def test_a_run_past_the_time_limit_stops_and_says_which_limit(pool, monkeypatch):
+    from core.runner import LIMITS
+
+    monkeypatch.setattr(LIMITS, "max_run_s", 0.5)
+    run = started(pool, counting)
+    assert run.join(30) and run.status == STOPPED
+    assert "RLHF_PLAYGROUND_MAX_RUN_S" in run.message and "curves and exports are kept" in run.message
+    assert run.n_seen > 0 and run.poll()  # what it drew is kept
+
+
+def test_a_run_past_the_memory_limit_stops_and_its_worker_is_renewed(monkeypatch):
+    import psutil
+
+    from core.runner import LIMITS
+
+    pool = WorkerPool(1)
+    try:
+        warm = started(pool, functools.partial(counting, 3))
+        assert warm.join(60)
+        [pid] = pool.pids()
+        base_mb = psutil.Process(pid).memory_info().rss / 2**20
+        monkeypatch.setattr(LIMITS, "max_run_mb", int(base_mb) + 150)
+        run = started(pool, functools.partial(holding, 400))
+        assert run.join(60) and run.status == STOPPED
+        assert "RLHF_PLAYGROUND_MAX_RUN_MB" in run.message and "MB" in run.message
+        assert wait_until(lambda: pool.pids() and pool.pids() != [pid])  # a fresh worker took its place
+        monkeypatch.setattr(LIMITS, "max_run_mb", 0)
+        after = started(pool, functools.partial(counting, 3))
+        assert after.join(60) and after.status == FINISHED
+    finally:
+        pool.shutdown()
+
+
+def test_a_crowd_gets_more_workers_which_quit_when_it_has_gone():
+    """Issue 13: runs that would queue get a worker each, up to max_size; those extra workers
+    quit after idle_s without a run (memory back to the warm pool's)."""
+    pool = WorkerPool(1, max_size=3, idle_s=1.0)
+    try:
+        runs = [started(pool, counting) for _ in range(4)]
+        assert all(wait_until(lambda r=r: r.n_seen > 0, r) for r in runs[:3])
+        assert pool.workers == 3 and runs[3].status == WAITING and runs[3].queue_position == 1
+        for run in runs:
+            run.stop()
+            assert run.join(30)
+        assert wait_until(lambda: pool.workers == 1, timeout=30)
+        assert len(pool.pids()) == 1
+    finally:
+        pool.shutdown()
