@@ -329,12 +329,12 @@ def backend() -> str:
 
 
 def capacity() -> int:
-    """How many runs train at once on this server: its workers, or its thread slots."""
+    """How many runs train at once on this server: its most workers, or its thread slots."""
     if backend() == "thread":
         return MAX_CONCURRENT_RUNS
-    from core.workers import POOL_SIZE
+    from core.workers import MAX_WORKERS
 
-    return POOL_SIZE
+    return MAX_WORKERS
 
 
 def warm_workers() -> None:

@@ -13,6 +13,7 @@ import functools
 from typing import Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.config import knobs
 from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
@@ -71,7 +72,31 @@ def compared(key: str, build: Callable[[list[dict]], object], records: list[dict
     return charts.mark_knob_changes(charts.with_ghost(fig, ghost_chart(key, build)), run.marks, x)
 
 
+_RUN_PAGES = "_run_pages"  # session state: run key -> the page (script hash) that draws it
+ONE_AT_A_TIME = ("One run at a time on a page: another run here is still training. Stop it, or "
+                 "let it finish, then press Start.")
+
+
+def _page() -> str:
+    ctx = get_script_run_ctx()
+    return ctx.page_script_hash if ctx is not None else ""
+
+
+def _other_active_run(key: str) -> bool:
+    """Whether another run of this session is active on this page (issue 13: one at a time)."""
+    page = _page()
+    for other, its_page in st.session_state.get(_RUN_PAGES, {}).items():
+        run = current_run(other) if other != key and its_page == page else None
+        if run is not None and run.active:
+            return True
+    return False
+
+
 def _start(key: str, config, make_iterator) -> None:
+    if _other_active_run(key):
+        st.session_state[f"{key}_refused"] = ONE_AT_A_TIME
+        return
+    st.session_state.pop(f"{key}_refused", None)
     old = current_run(key)
     _keep_as_ghost(key, old)
     if old is not None:
@@ -112,6 +137,7 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     state it just caused.
     """
     warm_workers()  # a page with a run is open: its Start should find a worker ready
+    st.session_state.setdefault(_RUN_PAGES, {})[key] = _page()
     run = current_run(key)
     active = run is not None and run.active
     paused = run is not None and run.status == PAUSED
@@ -127,6 +153,11 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
                width="stretch", on_click=_stop, args=(key,))
     row.button(tr("Reset"), key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
                width="stretch", on_click=_reset, args=(key,))
+    refused = st.session_state.get(f"{key}_refused")
+    if refused and not _other_active_run(key):
+        st.session_state.pop(f"{key}_refused")  # the other run has ended: Start works again
+    elif refused:
+        st.warning(tr(refused), icon=":material/block:")
     if active:
         _push_live_knobs(st.session_state[key], config)
     if f"{key}_ghost" in st.session_state:
