@@ -23,7 +23,7 @@ heartbeat, bounded record log, NaN and exceptions as messages, live knobs) over 
 
 Protocol, one duplex pipe per worker (the server thread that owns a worker is the only one
 that talks to it):
-    server -> worker: ("run", make_iterator) | ("pause",) | ("resume",) | ("stop",)
+    server -> worker: ("run", make_iterator, skip) | ("pause",) | ("resume",) | ("stop",)
                       | ("live", changes) | ("quit",)
     worker -> server: ("ready",) | ("record", record, changes_applied_before_it | None)
                       | ("weights", safetensors bytes)  (when the run pauses, and before "end")
@@ -36,6 +36,7 @@ import itertools
 import math
 import multiprocessing as mp
 import os
+import pickle
 import threading
 import time
 from typing import Callable, Iterator
@@ -93,18 +94,23 @@ def _worker_main(conn, warm_language_models: bool = True) -> None:
         if message[0] == "quit":
             return
         if message[0] == "run":
-            _serve_run(conn, message[1])
+            _serve_run(conn, *message[1:])
         # anything else is a control meant for a run that has already ended: ignored
 
 
-def _serve_run(conn, make_iterator) -> None:
+def _serve_run(conn, make_iterator, skip: int = 0) -> None:
     """Drive one trainer: a record out after each update, controls in between updates. The
     model's tensors (core.checkpoint.WEIGHTS) stay on this side; their safetensors file goes
-    to the server when the run pauses and when it ends, so a student can take it home."""
+    to the server when the run pauses and when it ends, so a student can take it home.
+
+    `skip`: a run that leaves a shared computation (see `_Shared`) trains again from the start
+    and is sent only its records from `skip` on: the same seed gives the same first `skip`
+    records, which it already has. Controls wait until then (a stop does not)."""
     pending: dict = {}
     paused = False
     iterator = None
     latest: dict = {}  # the latest record with a model: its weights and update number
+    deferred: collections.deque = collections.deque()  # controls read while replaying
 
     def send_weights() -> None:
         if latest:
@@ -114,20 +120,33 @@ def _serve_run(conn, make_iterator) -> None:
         send_weights()
         conn.send(("end", status, message))
 
+    def controls():
+        while deferred:
+            yield deferred.popleft()
+        while conn.poll():
+            yield conn.recv()
+
     try:
         iterator = make_iterator()
         send = getattr(iterator, "send", None)
-        record, applied = next(iterator), None
+        record, applied, index = next(iterator), None, 0
         while True:
             if WEIGHTS in record:
                 latest = {WEIGHTS: record.pop(WEIGHTS), "update": record.get("update")}
-            conn.send(("record", record, applied))
+            if index >= skip:
+                conn.send(("record", record, applied))
+            replaying = index < skip - 1  # the controls apply from the update after record skip - 1
             if first_non_finite(record) is not None:
                 end(FAILED)  # the server words the message
                 return
-            while True:  # controls: all that arrived, then wait while paused
+            if replaying:
                 while conn.poll():
-                    kind, *args = conn.recv()
+                    deferred.append(conn.recv())
+                    if deferred[-1][0] == "stop":
+                        end(STOPPED)
+                        return
+            while not replaying:  # controls: all that arrived, then wait while paused
+                for kind, *args in controls():
                     if kind == "stop":
                         end(STOPPED)
                         return
@@ -147,6 +166,7 @@ def _serve_run(conn, make_iterator) -> None:
             except StopIteration:
                 end(FINISHED)
                 return
+            index += 1
             if applied is not None:
                 pending = {}
     except StopIteration:
@@ -163,20 +183,114 @@ def _serve_run(conn, make_iterator) -> None:
 
 
 # ---- the server side ------------------------------------------------------------------------
+class _Shared:
+    """One computation: a trainer in a worker, and the runs that show it (its members).
+
+    Identical runs share one computation: a class that presses Start on the same settings and
+    seed at once trains once, and every student gets the very curve their own run would draw
+    (the same seed gives the same records whatever runs beside it: tests/unit/
+    test_same_seed_same_curve.py). A late member gets the records so far at once. A member
+    that stops leaves; one that pauses or turns a live knob while others watch leaves too,
+    with a computation of its own that replays the records it has (`skip`), silently, and goes
+    on from there: its curve is never touched by another student's knob.
+
+    The pool's server thread drives it with the interface below; members' controls reach the
+    worker only while a member is alone."""
+
+    def __init__(self, make_iterator, key: bytes | None, skip: int = 0):
+        self._make_iterator = make_iterator
+        self.key = key  # pickled make_iterator: equal for identical runs (None: never shared)
+        self.skip = skip
+        self.members: list[ProcessRun] = []
+        self._controls: collections.deque = collections.deque()  # to the worker, in order
+        self._stop = threading.Event()
+        self.status = WAITING
+        self.steered = skip > 0  # paused or changed live once: its records are one student's own
+        self.lock = threading.RLock()
+
+    def joinable(self, key: bytes | None) -> bool:
+        with self.lock:
+            return (key is not None and key == self.key and not self.steered and not self._stop.is_set()
+                    and self.status in (WAITING, RUNNING) and any(m._stride == 1 for m in self.members))
+
+    # what the pool's server thread calls
+    def _heartbeat_expired(self) -> bool:
+        with self.lock:
+            for member in list(self.members):
+                if member._heartbeat_expired():
+                    self._leave(member, STOPPED, "")
+            return not self.members
+
+    def over_time_limit(self) -> bool:
+        with self.lock:
+            over = [m for m in self.members if m.over_time_limit()]
+            for member in self.members:
+                if over and member not in over:
+                    member.message = over[0].message
+            return bool(over)
+
+    @property
+    def message(self) -> str:
+        return self.members[0].message if self.members else ""
+
+    @message.setter
+    def message(self, text: str) -> None:
+        for member in list(self.members):
+            member.message = text
+
+    def _clock_start(self) -> None:
+        with self.lock:
+            self.status = RUNNING
+            for member in self.members:
+                if member.status == WAITING:
+                    member.status = RUNNING
+                    member._clock_start()
+
+    def _receive(self, record: dict, applied: dict | None) -> bool:
+        """Relay a record to every member; True when one found it non-finite (it failed)."""
+        with self.lock:
+            failed = False
+            for member in list(self.members):
+                member._receive(dict(record), applied)
+                failed = failed or member.status == FAILED
+            return failed
+
+    def _set_checkpoint(self, data: bytes) -> None:
+        with self.lock:
+            for member in self.members:
+                member._checkpoint = data
+
+    def _finish(self, status: str, message: str) -> None:
+        with self.lock:
+            self.status = status
+            for member in list(self.members):
+                self._leave(member, status, message)
+
+    # what the members call
+    def _leave(self, member: "ProcessRun", status: str, message: str) -> None:
+        with self.lock:
+            if member in self.members:
+                self.members.remove(member)
+            member._finish(status, message)
+            if not self.members:
+                self._stop.set()
+
+
 class ProcessRun(Run):
-    """A `Run` whose trainer executes in a worker process of a `WorkerPool`."""
+    """A `Run` whose trainer executes in a worker process of a `WorkerPool` (in a computation
+    it may share with identical runs: `_Shared`)."""
 
     def __init__(self, make_iterator: Callable[[], Iterator[dict]], *, pool: "WorkerPool | None" = None,
                  **kwargs):
         kwargs.pop("slots", None)
         super().__init__(make_iterator, **kwargs)
         self._pool = pool
-        self._controls: collections.deque = collections.deque()  # to the worker, in order
+        self._shared: _Shared | None = None
         self._ended = threading.Event()
         self._started_flag = False
         self._checkpoint: bytes | None = None  # safetensors, from the worker (core.checkpoint)
 
-    # control, from the UI thread: queued for the server thread that owns the worker
+    # control, from the UI thread
     def start(self) -> None:
         if self._started_flag:
             raise RuntimeError("a Run starts once; make a new Run to train again")
@@ -187,31 +301,67 @@ class ProcessRun(Run):
         runner._started.add(self)
         (self._pool or default_pool()).submit(self)
 
+    @property
+    def shared_with(self) -> int:
+        """How many other runs share this run's computation (0: it trains alone)."""
+        shared = self._shared
+        return max(0, len(shared.members) - 1) if shared is not None and self.active else 0
+
+    def _steer(self, control: tuple) -> None:
+        """A control for the worker: sent as is while this run is alone in its computation;
+        otherwise this run first leaves for a computation of its own (`_Shared`)."""
+        shared = self._shared
+        if shared is None:
+            return
+        with shared.lock:
+            if self not in shared.members:
+                return
+            if len(shared.members) == 1:
+                shared.steered = True
+                shared._controls.append(control)
+                return
+            shared.members.remove(self)
+        own = _Shared(self._make_iterator, None, skip=self._seen)
+        own.members.append(self)
+        own.status = RUNNING if self.status == RUNNING else WAITING
+        own._controls.append(control)
+        self._shared = own
+        self._pool._enqueue(own)
+
     def pause(self) -> None:
         if self.status in (WAITING, RUNNING):
             self.status = PAUSED
             self._clock_stop()
-            self._controls.append(("pause",))
+            self._steer(("pause",))
 
     def resume(self) -> None:
         if self.status == PAUSED:
             self._last_poll = time.monotonic()
             self.status = RUNNING
             self._clock_start()
-            self._controls.append(("resume",))
+            self._steer(("resume",))
 
     def stop(self, message: str = "Stopped.") -> None:
         if self.status in ACTIVE or self.status == "idle":
             self.message = message
         self._stop.set()
-        if self._pool is not None and self._pool.cancel(self):
-            self._finish(STOPPED, "")  # it was still queued: it ends there, no worker needed
-        else:
-            self._controls.append(("stop",))
+        shared = self._shared
+        if shared is None:
+            return
+        with shared.lock:
+            if self not in shared.members:
+                return
+            if len(shared.members) > 1:  # the others watch on; this one ends here
+                shared._leave(self, STOPPED, "")
+                return
+            if self._pool is not None and self._pool.cancel(shared):  # still queued: no worker needed
+                shared._finish(STOPPED, "")
+                return
+            shared._controls.append(("stop",))
 
     def set_live(self, changes: dict) -> None:
         if changes:
-            self._controls.append(("live", dict(changes)))
+            self._steer(("live", dict(changes)))
 
     def join(self, timeout: float | None = None) -> bool:
         if not self._started_flag:
@@ -221,14 +371,20 @@ class ProcessRun(Run):
     @property
     def estimated_wait_s(self) -> float | None:
         """About how long until it gets a worker (WorkerPool.estimated_wait_s), while queued."""
-        return self._pool.estimated_wait_s(self) if self._pool is not None and self.status in (WAITING, PAUSED) else None
+        shared = self._shared
+        if self._pool is None or shared is None or self.status not in (WAITING, PAUSED):
+            return None
+        return self._pool.estimated_wait_s(shared)
 
     @property
     def queue_position(self) -> int | None:
         """1 for the next run to get a worker; None once it has one (or has ended)."""
-        return self._pool.position(self) if self._pool is not None and self.status in (WAITING, PAUSED) else None
+        shared = self._shared
+        if self._pool is None or shared is None or self.status not in (WAITING, PAUSED):
+            return None
+        return self._pool.position(shared)
 
-    # the pool's server thread calls these
+    # the pool's server thread calls these (through _Shared)
     def _finish(self, status: str, message: str) -> None:
         if self._since is not None:
             self._clock_stop()
@@ -239,6 +395,15 @@ class ProcessRun(Run):
         elif status == FINISHED:
             self.message = self.message or "Finished."
         self._ended.set()
+
+    def _join_log(self, other: "ProcessRun") -> None:
+        """Take `other`'s records so far: this run joins the computation `other` shows."""
+        with other._lock:
+            records, seen, payload, latest = list(other._records), other._seen, dict(other._payload), other._latest
+            checkpoint = other._checkpoint
+        with self._lock:
+            self._records, self._seen, self._payload, self._latest = records, seen, payload, latest
+            self._checkpoint = checkpoint
 
     def _receive(self, record: dict, applied: dict | None) -> None:
         self._append(record)
@@ -268,18 +433,30 @@ class ProcessRun(Run):
         return False
 
 
+def _key(make_iterator) -> bytes | None:
+    """What makes two runs identical: their pickled trainer description (None: not picklable,
+    never shared)."""
+    try:
+        return pickle.dumps(make_iterator)
+    except Exception:
+        return None
+
+
 class WorkerPool:
     """Worker processes and the queue of runs waiting for one. Each worker is owned by one
     server thread that hands it runs and relays their records and controls. `size` workers
     are kept warm; while runs wait, the pool starts more, up to `max_size`, and each of those
     quits after `idle_s` without a run."""
 
-    def __init__(self, size: int = POOL_SIZE, max_size: int | None = None, idle_s: float = WORKER_IDLE_S):
+    def __init__(self, size: int = POOL_SIZE, max_size: int | None = None, idle_s: float = WORKER_IDLE_S,
+                 share_identical: bool = True):
         self.size = max(1, size)
+        self.share_identical = share_identical
+        self._computations: list[_Shared] = []  # queued or training
         self.max_size = max(self.size, MAX_WORKERS if max_size is None else max_size)
         self.idle_s = idle_s
         self._ctx = mp.get_context("spawn")  # a clean interpreter: no forked locks or threads
-        self._queue: collections.deque[ProcessRun] = collections.deque()
+        self._queue: collections.deque[_Shared] = collections.deque()
         self._cond = threading.Condition()
         self._closed = False
         self.restarts = 0
@@ -294,11 +471,35 @@ class WorkerPool:
 
     # ---- public
     def submit(self, run: ProcessRun) -> None:
+        """Give `run` a computation: an identical one under way (`_Shared`), or its own, queued
+        for a worker."""
+        key = _key(run._make_iterator) if self.share_identical else None
+        run._pool = self
         with self._cond:
             if self._closed:
                 raise RuntimeError("the worker pool is shut down")
-            run._pool = self
-            self._queue.append(run)
+            for shared in self._computations:
+                with shared.lock:
+                    if shared.joinable(key):
+                        leader = next(m for m in shared.members if m._stride == 1)
+                        run._join_log(leader)
+                        shared.members.append(run)
+                        run._shared = shared
+                        if shared.status == RUNNING:
+                            run.status = RUNNING
+                            run._clock_start()
+                        return
+            shared = _Shared(run._make_iterator, key)
+            shared.members.append(run)
+            run._shared = shared
+            self._enqueue(shared)
+
+    def _enqueue(self, shared: _Shared) -> None:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the worker pool is shut down")
+            self._computations.append(shared)
+            self._queue.append(shared)
             free = len(self._threads) - self._busy  # waiting for a run, or still starting up
             if len(self._queue) > free and len(self._threads) < self.max_size:
                 self._add_worker(permanent=False)  # a crowd: share the CPU rather than queue
@@ -310,14 +511,14 @@ class WorkerPool:
         with self._cond:
             return len(self._threads)
 
-    def position(self, run: ProcessRun) -> int | None:
+    def position(self, run: _Shared) -> int | None:
         with self._cond:
             try:
                 return self._queue.index(run) + 1
             except ValueError:
                 return None
 
-    def estimated_wait_s(self, run: ProcessRun) -> float | None:
+    def estimated_wait_s(self, run: _Shared) -> float | None:
         """About how long `run` waits for a worker: the median time the last runs held one,
         times the rounds of `max_size` runs ahead of it (None before any run has ended)."""
         place = self.position(run)
@@ -327,11 +528,12 @@ class WorkerPool:
             return None
         return held[len(held) // 2] * math.ceil(place / self.max_size)
 
-    def cancel(self, run: ProcessRun) -> bool:
+    def cancel(self, run: _Shared) -> bool:
         """Take `run` out of the queue; False if it was not there (it has a worker)."""
         with self._cond:
             try:
                 self._queue.remove(run)
+                self._computations.remove(run)
                 return True
             except ValueError:
                 return False
@@ -367,7 +569,7 @@ class WorkerPool:
             self._processes[slot] = process
         return process, parent
 
-    def _next_run(self, permanent: bool) -> ProcessRun | None:
+    def _next_run(self, permanent: bool) -> _Shared | None:
         """The oldest queued run still waiting (a run stopped in the queue ends there); None
         when the pool shuts down, or when a worker started for a crowd has idled `idle_s`."""
         with self._cond:
@@ -377,6 +579,7 @@ class WorkerPool:
                     run = self._queue.popleft()
                     if run._stop.is_set() or run._heartbeat_expired():
                         run._finish(STOPPED, "")
+                        self._computations.remove(run)
                         continue
                     self._busy += 1
                     return run
@@ -386,6 +589,7 @@ class WorkerPool:
                 for run in list(self._queue):  # the heartbeat of runs waiting in the queue
                     if run._stop.is_set() or run._heartbeat_expired():
                         self._queue.remove(run)
+                        self._computations.remove(run)
                         run._finish(STOPPED, "")
             return None
 
@@ -404,29 +608,27 @@ class WorkerPool:
                 finally:
                     with self._cond:
                         self._busy -= 1
+                        if run in self._computations:
+                            self._computations.remove(run)
         finally:
             with self._cond:
                 self._threads.pop(slot, None)
                 self._processes.pop(slot, None)
 
-    def _drive(self, slot: int, process, conn, run: ProcessRun):
-        """Hand `run` to worker `slot` and relay until the run ends; returns the (maybe new)
-        worker."""
+    def _drive(self, slot: int, process, conn, run: _Shared):
+        """Hand the computation `run` to worker `slot` and relay until it ends; returns the
+        (maybe new) worker."""
         if not process.is_alive():  # died while idle: a fresh one, and nobody's run lost
             conn.close()
             self.restarts += 1
             process, conn = self._spawn(slot)
         handed = time.monotonic()
         try:
-            conn.send(("run", run._make_iterator))
+            conn.send(("run", run._make_iterator, run.skip))
         except Exception as exc:  # an unpicklable trainer description
             run._finish(FAILED, f"The run could not be sent to a worker: {type(exc).__name__}: {exc}")
             return process, conn
-        if run.status == WAITING:
-            run.status = RUNNING
-            run._clock_start()
-        elif run.status == PAUSED:  # paused while it waited: the worker starts paused
-            conn.send(("pause",))
+        run._clock_start()
         stopping, over_memory, next_check = False, False, 0.0
         while True:
             while run._controls:
@@ -449,17 +651,15 @@ class WorkerPool:
             except (EOFError, OSError, ConnectionError):
                 return self._replace(slot, process, conn, run)
             if message[0] == "record":
-                run._receive(message[1], message[2])
-                if run.status == FAILED and not stopping:
+                if run._receive(message[1], message[2]) and not stopping:
                     conn.send(("stop",))
                     stopping = True
             elif message[0] == "ready":
                 continue
             elif message[0] == "weights":
-                run._checkpoint = message[1]
+                run._set_checkpoint(message[1])
             elif message[0] == "end":
-                status = FAILED if run.status == FAILED else message[1]
-                run._finish(status, "" if run.status == FAILED else message[2])
+                run._finish(message[1], message[2])
                 with self._cond:
                     self._held_s.append(time.monotonic() - handed)
                 if over_memory:  # give the memory back: a fresh worker for the next run
@@ -467,7 +667,7 @@ class WorkerPool:
                     process, conn = self._spawn(slot)
                 return process, conn
 
-    def _replace(self, slot: int, process, conn, run: ProcessRun):
+    def _replace(self, slot: int, process, conn, run: _Shared):
         process.join(1)
         code = process.exitcode
         conn.close()

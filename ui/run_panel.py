@@ -281,6 +281,10 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
             wait = getattr(run, "estimated_wait_s", None)
             if wait is not None:  # from how long the last runs held a worker
                 text = tr(text) + " " + tr(f"About {wait:.0f} s to wait.")
+        shared = getattr(run, "shared_with", 0)
+        if shared:  # core.workers._Shared: identical runs train once
+            text = tr(text) + " " + tr(f"Trained once for {shared + 1} identical runs on this server "
+                                       "(same settings, same seed: the same curve).")
         st.caption(f"{icon} {tr(text or run.message)}  ·  {tr(f'{run.n_seen} updates')}  ·  "
                    f"{run.elapsed_s:.1f} s")
         if run.status == FAILED:

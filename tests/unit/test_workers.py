@@ -132,10 +132,15 @@ def test_an_unpicklable_trainer_fails_with_a_message(pool):
     assert run.join(30) and run.status == FAILED and "could not be sent" in run.message
 
 
+def distinct(i: int):
+    """A long counting run unlike any other (identical runs would share one computation)."""
+    return functools.partial(counting, 10**9 + i)
+
+
 def test_runs_queue_for_a_busy_pool_and_know_their_place(pool):
-    busy = [started(pool, counting) for _ in range(pool.size)]
+    busy = [started(pool, distinct(i)) for i in range(pool.size)]
     assert all(wait_until(lambda r=r: r.n_seen > 0, r) for r in busy)
-    first, second = started(pool, counting), started(pool, counting)
+    first, second = started(pool, distinct(10)), started(pool, distinct(11))
     assert first.status == WAITING and first.queue_position == 1 and second.queue_position == 2
     busy[0].stop()
     assert wait_until(lambda: first.n_seen > 0, first)
@@ -161,9 +166,9 @@ def test_a_queued_run_knows_about_how_long_it_waits():
             held = sorted(pool._held_s)
             return held[len(held) // 2]
 
-        busy = started(pool, counting)
+        busy = started(pool, distinct(0))
         assert wait_until(lambda: busy.n_seen > 0, busy)
-        first, second = started(pool, counting), started(pool, counting)
+        first, second = started(pool, distinct(1)), started(pool, distinct(2))
         assert first.estimated_wait_s == median() and second.estimated_wait_s == 2 * median()
         busy.stop()
         assert wait_until(lambda: first.n_seen > 0, first)
@@ -238,7 +243,7 @@ def test_a_crowd_gets_more_workers_which_quit_when_it_has_gone():
     quit after idle_s without a run (memory back to the warm pool's)."""
     pool = WorkerPool(1, max_size=3, idle_s=1.0)
     try:
-        runs = [started(pool, counting) for _ in range(4)]
+        runs = [started(pool, distinct(i)) for i in range(4)]
         assert all(wait_until(lambda r=r: r.n_seen > 0, r) for r in runs[:3])
         assert pool.workers == 3 and runs[3].status == WAITING and runs[3].queue_position == 1
         for run in runs:
@@ -248,3 +253,80 @@ def test_a_crowd_gets_more_workers_which_quit_when_it_has_gone():
         assert len(pool.pids()) == 1
     finally:
         pool.shutdown()
+
+
+# ---- identical runs share one computation (issue 13: a class that presses Start together) ----
+def steps(run) -> list[tuple[int, float]]:
+    return [(r["step"], r["lr"]) for r in run.poll()]
+
+
+def test_identical_runs_share_one_computation_and_a_late_one_gets_the_records_so_far(pool):
+    first = started(pool, functools.partial(counting, 400, 0.01))
+    assert wait_until(lambda: first.n_seen > 20, first)
+    second = started(pool, functools.partial(counting, 400, 0.01))
+    assert second.n_seen >= 20 and second.status == RUNNING  # at once, without a worker of its own
+    assert first.shared_with == 1 and second.shared_with == 1
+    assert first.join(60) and second.join(60)
+    assert first.status == second.status == FINISHED
+    assert steps(first) == steps(second) == [(i, 0.0025) for i in range(400)]
+    assert {r["pid"] for r in first.poll()} == {r["pid"] for r in second.poll()}  # one process trained both
+
+
+def test_a_member_that_stops_leaves_and_the_others_train_on(pool):
+    runs = [started(pool, functools.partial(counting, 10**6, 0.005)) for _ in range(3)]
+    assert wait_until(lambda: runs[0].n_seen > 5, runs[0])
+    runs[1].stop()
+    assert runs[1].join(5) and runs[1].status == STOPPED and runs[1].message == "Stopped."
+    before = runs[0].n_seen
+    assert wait_until(lambda: runs[0].n_seen > before + 20 and runs[2].n_seen > before + 20, runs[0])
+    assert runs[0].status == runs[2].status == RUNNING and runs[0].shared_with == 1
+    for run in (runs[0], runs[2]):
+        run.stop()
+        assert run.join(10) and run.status == STOPPED
+
+
+def test_a_live_knob_moved_by_one_member_never_touches_the_others(pool):
+    """The member that steers leaves with a computation of its own: it replays its records
+    (not sent again) and applies the change before the next update, marked where it did."""
+    watcher = started(pool, functools.partial(counting, 10**6, 0.005))
+    steerer = started(pool, functools.partial(counting, 10**6, 0.005))
+    assert wait_until(lambda: steerer.n_seen > 10, steerer)
+    steerer.set_live({"lr": 0.003})
+    assert wait_until(lambda: steerer.latest["lr"] == 0.003, steerer)
+    assert steerer.shared_with == 0
+    [mark] = steerer.marks
+    records = steerer.poll()
+    assert [r["step"] for r in records] == list(range(len(records)))  # nothing missing or repeated
+    assert all(r["lr"] == 0.0025 for r in records[:mark["index"]])
+    assert all(r["lr"] == 0.003 for r in records[mark["index"]:])
+    assert wait_until(lambda: watcher.n_seen > len(records) + 10, watcher)
+    assert {r["lr"] for r in watcher.poll()} == {0.0025} and not watcher.marks
+    for run in (watcher, steerer):
+        run.stop()
+        assert run.join(10)
+
+
+def test_a_member_that_pauses_resumes_where_it_paused(pool):
+    watcher = started(pool, functools.partial(counting, 10**6, 0.005))
+    pauser = started(pool, functools.partial(counting, 10**6, 0.005))
+    assert wait_until(lambda: pauser.n_seen > 10, pauser)
+    pauser.pause()
+    held = pauser.n_seen
+    assert wait_until(lambda: watcher.n_seen > held + 30, watcher)
+    pauser.poll()
+    assert pauser.status == PAUSED and pauser.n_seen <= held + 1  # a record already on its way, at most
+    held = pauser.n_seen
+    pauser.resume()
+    assert wait_until(lambda: pauser.n_seen > held + 10, pauser)
+    assert [r["step"] for r in pauser.poll()] == list(range(len(pauser.poll())))
+    for run in (watcher, pauser):
+        run.stop()
+        assert run.join(10)
+
+
+def test_different_runs_never_share(pool):
+    a = started(pool, functools.partial(counting, 30, 0.01))
+    b = started(pool, functools.partial(counting, 31, 0.01))
+    assert a.join(60) and b.join(60)
+    assert a.shared_with == b.shared_with == 0
+    assert {r["pid"] for r in a.poll()} != {r["pid"] for r in b.poll()}
