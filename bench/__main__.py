@@ -9,7 +9,8 @@ import torch
 
 from core.pg import BASELINES
 
-from bench import actor_critic, app_render, bandit_update, baseline, offpolicy, ppo, reinforce, rlhf, rlhf_gpu, scenarios, seen, seen_goals
+from bench import (actor_critic, app_render, bandit_update, baseline, classroom, offpolicy, ppo, reinforce, rlhf,
+                   rlhf_gpu, scenarios, seen, seen_goals)
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
@@ -27,6 +28,7 @@ GROUPS = {
     "seen_goals": (seen_goals.run, ("seen_ppo_clip_solve_s", "seen_rlhf_rm_s", "seen_rlhf_ppo_update_s")),
     "scenarios": (scenarios.run, tuple(f"scenario_to_effect_s_{s.slug.replace('-', '_')}"
                                        for page in scenarios.SCENARIOS.values() for s in page)),
+    "classroom": (classroom.run, classroom.FIGURES),
     "rlhf_gpu": (rlhf_gpu.run, ("rlhf_gpu_ppo_update_s_tiny", "rlhf_gpu_ppo_update_s_large",
                                 "rlhf_gpu_large_parameters")),
     "rlhf": (rlhf.run, ("rlhf_rm_train_s", "rlhf_ppo_update_s", "rlhf_demo_total_s", "rlhf_peak_rss_mb")),
