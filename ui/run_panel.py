@@ -16,13 +16,15 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.config import knobs
-from core.runner import FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, capacity, new_run, warm_workers
+from core.runner import (FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, active_runs, capacity, new_run,
+                         warm_workers)
 from ui.i18n import tr
 from ui.export import config_json, metrics_csv, metrics_json, parse_run_file
 from ui.params import _KEPT, url_text
 from ui.visibility import page_hidden
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
+CROWD_RUNS = 4  # more runs than this on the server: each panel redraws less often (poll_interval)
 FIRST_POLL_S = 0.1  # until the first record is on screen (a student should see it within 1 s)
 
 _STATUS = {
@@ -57,9 +59,16 @@ def ghost(key: str) -> list[dict] | None:
 
 
 def ghost_chart(key: str, build: Callable[[list[dict]], object]):
-    """`build` drawn from the previous run's records, or None (no previous run, or hidden)."""
+    """`build` drawn from the previous run's records, or None (no previous run, or hidden, or
+    an imported metrics file without the metrics this chart reads: it passed parse_run_file,
+    which knows no page's record keys, and must not break the chart of the run beside it)."""
     records = ghost(key)
-    return build(records) if records else None
+    if not records:
+        return None
+    try:
+        return build(records)
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
 
 
 def compared(key: str, build: Callable[[list[dict]], object], records: list[dict], run: Run, x: str):
@@ -258,13 +267,22 @@ def _export_buttons(key: str, records: list[dict]) -> None:
                             "load them with safetensors.torch.load_file."))
 
 
+def poll_interval(active: int | None = None) -> float:
+    """Seconds between redraws of a live panel: POLL_S, and in a crowd (more than CROWD_RUNS
+    runs active on this server) longer in proportion, so that ten students watching at once
+    cost the server and their browsers what four do (every redraw rebuilds the panel's charts;
+    the records themselves keep arriving, and each redraw shows all of them)."""
+    active = len(active_runs()) if active is None else active
+    return POLL_S * max(1.0, active / CROWD_RUNS)
+
+
 def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: str) -> None:
-    """Draw the run under `key` now, and again every POLL_S seconds while it is active (every
+    """Draw the run under `key` now, and again every poll_interval() seconds while it is active (every
     FIRST_POLL_S until its first record has arrived)."""
     run = current_run(key)
     interval = None
     if run is not None and run.active:
-        interval = POLL_S if run.n_seen else FIRST_POLL_S
+        interval = poll_interval() if run.n_seen else FIRST_POLL_S
 
     @st.fragment(run_every=interval)
     def _panel():

@@ -330,3 +330,12 @@ def test_different_runs_never_share(pool):
     assert a.join(60) and b.join(60)
     assert a.shared_with == b.shared_with == 0
     assert {r["pid"] for r in a.poll()} != {r["pid"] for r in b.poll()}
+
+
+def test_a_crowd_redraws_less_often():
+    """Issue 13: past CROWD_RUNS active runs, a live panel's redraw interval grows with them."""
+    from ui.run_panel import CROWD_RUNS, POLL_S, poll_interval
+
+    assert poll_interval(0) == poll_interval(CROWD_RUNS) == POLL_S
+    assert poll_interval(2 * CROWD_RUNS) == 2 * POLL_S
+    assert poll_interval(10) == POLL_S * 10 / CROWD_RUNS
