@@ -23,6 +23,7 @@ from pathlib import Path
 
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 _FIELD = re.compile(r"\{([A-Za-z_]\w*)\}")
+MAX_BUILT_TEXT = 2_000  # longer texts are looked up whole, never matched against the patterns
 
 
 def current_lang() -> str:
@@ -52,15 +53,18 @@ def _patterns(lang: str) -> list[tuple[re.Pattern, str]]:
     for key, value in catalog(lang).items():
         if not _FIELD.search(key):
             continue
-        parts, pattern, names = _FIELD.split(key), "", set()
-        for i, part in enumerate(parts):
-            if i % 2 == 0:
-                pattern += re.escape(part)
-            elif part in names:  # the same field twice must match the same text
-                pattern += f"(?P={part})"
-            else:
-                names.add(part)
-                pattern += f"(?P<{part}>.+?)"
+        parts, names = _FIELD.split(key), set()
+        pattern, last = re.escape(parts[0]), len(parts) - 2
+        for i in range(1, len(parts), 2):
+            name, after = parts[i], re.escape(parts[i + 1])
+            # the same field twice must match the same text
+            group = f"(?P={name})" if name in names else f"(?P<{name}>.+?)"
+            names.add(name)
+            # Every field but the last ends where the text after it first appears, for good
+            # (an atomic group): plain lazy fields backtrack over every split of a text that
+            # almost matches, about len⁴ steps for a key with four fields (a URL value shaped
+            # like these messages took 18 s to translate, holding the server's GIL).
+            pattern += group + after if i == last or not after else f"(?>{group}{after})"
         literal = len(_FIELD.sub("", key))
         out.append((literal, re.compile(f"^{pattern}$", re.S), value))
     out.sort(key=lambda item: -item[0])
@@ -85,4 +89,8 @@ def tr(text, lang: str | None = None):
     if not isinstance(text, str) or not text:
         return text
     lang = lang or current_lang()
-    return text if lang == "en" else _translate(text, lang)
+    if lang == "en":
+        return text
+    if len(text) > MAX_BUILT_TEXT:  # no built string is this long: user input (a URL value, a
+        return catalog(lang).get(text, text)  # typed name), kept out of the cache
+    return _translate(text, lang)
