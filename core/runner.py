@@ -169,6 +169,11 @@ class Run:
                 self._pending.update(changes)
 
     # ---- reading (called from the UI thread) -------------------------------------------
+    def touch(self) -> None:
+        """A sign that someone watches, without reading the log (the heartbeat of a run that
+        is read from elsewhere: core.cluster)."""
+        self._last_poll = time.monotonic()
+
     def poll(self) -> list[dict]:
         """A snapshot of the log (oldest first); also the heartbeat that keeps the run alive."""
         self._last_poll = time.monotonic()
@@ -321,40 +326,58 @@ class Run:
 
 
 def backend() -> str:
-    """Where this server's runs train: "process" (the default) or "thread" (see new_run)."""
-    name = os.environ.get("RLHF_PLAYGROUND_BACKEND", "process")
-    if name not in ("process", "thread"):
-        raise ValueError(f"RLHF_PLAYGROUND_BACKEND={name!r}: use 'process' or 'thread'")
+    """Where this server's runs train: "process" (the default), "ray" (when RAY_ADDRESS names
+    a cluster) or "thread" (see new_run); RLHF_PLAYGROUND_BACKEND chooses explicitly."""
+    name = os.environ.get("RLHF_PLAYGROUND_BACKEND") or ("ray" if os.environ.get("RAY_ADDRESS") else "process")
+    if name not in ("process", "thread", "ray"):
+        raise ValueError(f"RLHF_PLAYGROUND_BACKEND={name!r}: use 'process', 'ray' or 'thread'")
     return name
 
 
 def capacity() -> int:
-    """How many runs train at once on this server: its most workers, or its thread slots."""
+    """How many runs train at once on this server: its most workers, its thread slots, or
+    the cluster's CPUs."""
     if backend() == "thread":
         return MAX_CONCURRENT_RUNS
+    if backend() == "ray":
+        from core.cluster import CPUS_PER_RUN, connect
+
+        return max(1, int(connect().cluster_resources().get("CPU", 1) // CPUS_PER_RUN))
     from core.workers import MAX_WORKERS
 
     return MAX_WORKERS
 
 
+_warming = threading.Lock()
+
+
 def warm_workers() -> None:
-    """Start this server's worker processes if runs train in processes (it returns at once;
-    the workers import torch and the trainers in the background)."""
+    """Get this server's runs ready to start (it returns at once): the worker processes
+    import torch and the trainers in the background, or the connection to the Ray cluster is
+    made in a thread of its own (once per process)."""
     if backend() == "process":
         from core.workers import default_pool
 
         default_pool()
+    elif backend() == "ray" and _warming.acquire(blocking=False):
+        from core.cluster import connect
+
+        threading.Thread(target=connect, name="ray-connect", daemon=True).start()
 
 
 def new_run(make_iterator: Callable[[], Iterator[dict]], **kwargs) -> Run:
-    """A run on the backend this server is configured for (`RLHF_PLAYGROUND_BACKEND`):
-    "process" (the default: a worker process of core.workers' pool, so training never shares
-    the web server's GIL and its randomness is its own process's) or "thread" (a thread of
-    this process: what tests of the runner itself and notebooks use, with no process to
-    start). A process run needs a picklable `make_iterator` (functools.partial of a
-    module-level function)."""
+    """A run on the backend this server is configured for (`backend()`): "process" (the
+    default: a worker process of core.workers' pool, so training never shares the web
+    server's GIL and its randomness is its own process's), "ray" (an actor on the cluster
+    RAY_ADDRESS names: core.cluster) or "thread" (a thread of this process: what tests of the
+    runner itself and notebooks use, with no process to start). Process and Ray runs need a
+    picklable `make_iterator` (functools.partial of a module-level function)."""
     if backend() == "thread":
         return Run(make_iterator, **kwargs)
+    if backend() == "ray":
+        from core.cluster import RayRun
+
+        return RayRun(make_iterator, **kwargs)
     from core.workers import ProcessRun
 
     return ProcessRun(make_iterator, **kwargs)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from typing import Callable
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.config import knobs
-from core.runner import (FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, active_runs, capacity, new_run,
-                         warm_workers)
+from core.runner import (FAILED, FINISHED, PAUSED, RUNNING, STOPPED, WAITING, Run, active_runs, backend, capacity,
+                         new_run, warm_workers)
 from ui.i18n import tr
 from ui.export import config_json, metrics_csv, metrics_json, parse_run_file
 from ui.params import _KEPT, url_text
@@ -101,7 +102,36 @@ def _other_active_run(key: str) -> bool:
     return False
 
 
+CLUSTER_PARAM = "{key}_cluster"  # URL: the Ray actor of the run on the page (core.cluster)
+_ACTOR_NAME = re.compile(r"^run-[0-9a-f]{32}$")
+MOVED = ("This page reconnected to another replica of the server (the one it was on restarted). "
+         "Your run kept training on the cluster and is drawn again; your settings came back from "
+         "the link.")
+LOST = "The run this link pointed to has ended. Press Start to train again."
+
+
+def _reattach(key: str, config) -> Run | None:
+    """A page reloaded on another web replica finds the run it showed, by the actor name its
+    URL keeps (an unguessable name: only the browser that started the run, or one it shared
+    the link with, has it)."""
+    param = CLUSTER_PARAM.format(key=key)
+    name = st.query_params.get(param)
+    if not name or backend() != "ray":
+        return None
+    from core.cluster import RayRun
+
+    run = RayRun.attach(name, name=key) if _ACTOR_NAME.match(name) else None
+    if run is None:
+        del st.query_params[param]
+        st.session_state[f"{key}_moved"] = LOST
+        return None
+    st.session_state[key] = {"run": run, "config": dataclasses.replace(config)}
+    st.session_state[f"{key}_moved"] = MOVED
+    return run
+
+
 def _start(key: str, config, make_iterator) -> None:
+    st.session_state.pop(f"{key}_moved", None)
     if _other_active_run(key):
         st.session_state[f"{key}_refused"] = ONE_AT_A_TIME
         return
@@ -114,6 +144,8 @@ def _start(key: str, config, make_iterator) -> None:
     run = new_run(functools.partial(make_iterator, trainer_config), name=key)
     st.session_state[key] = {"run": run, "config": dataclasses.replace(config)}
     run.start()
+    if getattr(run, "actor_name", None):  # on the Ray cluster: a reload on another replica finds it
+        st.query_params[CLUSTER_PARAM.format(key=key)] = run.actor_name
 
 
 def _pause_or_resume(key: str) -> None:
@@ -129,6 +161,8 @@ def _stop(key: str) -> None:
 
 
 def _reset(key: str) -> None:
+    st.query_params.pop(CLUSTER_PARAM.format(key=key), None)
+    st.session_state.pop(f"{key}_moved", None)
     run = current_run(key)
     _keep_as_ghost(key, run)
     if run is not None:
@@ -147,7 +181,7 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
     """
     warm_workers()  # a page with a run is open: its Start should find a worker ready
     st.session_state.setdefault(_RUN_PAGES, {})[key] = _page()
-    run = current_run(key)
+    run = current_run(key) or _reattach(key, config)
     active = run is not None and run.active
     paused = run is not None and run.status == PAUSED
     # one row that wraps, never a stack: st.columns would put the four buttons one under the
@@ -162,6 +196,9 @@ def run_controls(key: str, config, make_iterator: Callable[[object], object]) ->
                width="stretch", on_click=_stop, args=(key,))
     row.button(tr("Reset"), key=f"{key}_reset", icon=":material/restart_alt:", disabled=run is None,
                width="stretch", on_click=_reset, args=(key,))
+    moved = st.session_state.get(f"{key}_moved")
+    if moved:
+        st.info(tr(moved), icon=":material/swap_horiz:")
     refused = st.session_state.get(f"{key}_refused")
     if refused and not _other_active_run(key):
         st.session_state.pop(f"{key}_refused")  # the other run has ended: Start works again
@@ -315,6 +352,7 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
         if records and run.status != RUNNING:  # the live view stays light while it trains
             _export_buttons(key, records)
         if interval is not None and not run.active:
+            st.query_params.pop(CLUSTER_PARAM.format(key=key), None)  # nothing left to find again
             st.rerun()  # the run ended: redraw the page once and stop polling
         elif interval == FIRST_POLL_S and run.n_seen:
             st.rerun()  # the first record is drawn: from now on, the calmer pace

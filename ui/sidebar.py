@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.config import Knob
 from core.device import DEVICES
+from core.runner import backend
 from ui.i18n import tr
 from ui.lessons import LANGUAGES
 from ui.params import seed_from_url, show_url_messages, widget
@@ -48,6 +49,8 @@ def sidebar() -> None:
             st.caption(tr(f"Training on **{device}**."))
         else:  # a first visit to a page that trains nothing: torch is still loading
             st.caption(tr("Training on the best device this server has (cpu unless a GPU is found)."))
+        if backend() == "ray":  # core.cluster: runs are actors on a Ray cluster, not this server's workers
+            st.caption(tr("Runs train on the Ray cluster this server is connected to."))
         show_url_messages()
         glossary()
 
