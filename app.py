@@ -15,6 +15,13 @@ from ui.wayfinding import next_link
 
 
 st.set_page_config(page_title="RLHF Playground", page_icon="🎢", layout="wide")
+if not os.environ.get("RAY_ADDRESS"):  # a cluster named in .streamlit/secrets.toml (core.cluster)
+    try:
+        ray_address = st.secrets.get("ray_address")
+    except Exception:  # no secrets file: runs train on this server
+        ray_address = None
+    if ray_address:
+        os.environ["RAY_ADDRESS"] = str(ray_address)
 seed_settings()  # the page needs the language; its widgets are drawn below
 presentation_chrome()  # in presentation mode: no sidebar, a way out at the top
 # On a phone, Streamlit stacks every column, so a row of four numbers took a screen between a

@@ -54,3 +54,27 @@ def test_the_admin_view_lists_runs_and_stops_one(app, monkeypatch):
     finally:
         run.stop()
         run.join(10)
+
+
+def test_a_cluster_named_in_the_secrets_sends_runs_there(app, monkeypatch):
+    """Issue 13: `ray_address` in .streamlit/secrets.toml names the Ray cluster, as RAY_ADDRESS
+    does (core.cluster); without either, runs stay on this server's workers."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    from core.runner import backend
+    from tests.pages.conftest import APP
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.delenv("RLHF_PLAYGROUND_BACKEND", raising=False)
+    app()
+    assert "RAY_ADDRESS" not in os.environ and backend() == "process"
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["ray_address"] = "127.0.0.1:6390"
+    try:
+        at.run()
+        assert not at.exception
+        assert os.environ["RAY_ADDRESS"] == "127.0.0.1:6390" and backend() == "ray"
+    finally:
+        os.environ.pop("RAY_ADDRESS", None)
