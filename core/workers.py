@@ -50,6 +50,9 @@ from core.runner import (ACTIVE, FAILED, FINISHED, LIMITS, PAUSED, RUNNING, STOP
 POOL_SIZE = int(os.environ.get("RLHF_PLAYGROUND_WORKERS", "0")) or (os.cpu_count() or 1)
 MAX_WORKERS = int(os.environ.get("RLHF_PLAYGROUND_MAX_WORKERS", "0")) or 6 * (os.cpu_count() or 1)
 WORKER_IDLE_S = float(os.environ.get("RLHF_PLAYGROUND_WORKER_IDLE_S", "30"))
+# Workers yield the CPU to the web server: on a busy server a slider's round trip (a page
+# rerun, interactive) goes before an update of training (throughput), which takes the rest.
+WORKER_NICE = int(os.environ.get("RLHF_PLAYGROUND_WORKER_NICE", "10"))
 
 
 # ---- the worker process -------------------------------------------------------------------
@@ -82,6 +85,8 @@ def _warm_up_language_models() -> None:
 def _worker_main(conn, warm_language_models: bool = True) -> None:
     """A worker's whole life: warm up once, then serve one run after another. A worker started
     for a crowd skips the language models (an RLHF run imports them when it arrives)."""
+    if WORKER_NICE and hasattr(os, "nice"):
+        os.nice(WORKER_NICE)
     _warm_up()
     conn.send(("ready",))
     if warm_language_models and not conn.poll(0):  # no run waiting yet: the RLHF imports first

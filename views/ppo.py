@@ -32,20 +32,36 @@ seed = current_seed()
 st.header(tr("1 · The objective as a function of the ratio"))
 lesson(PAGE, "surface")
 by_name = {k.name: k for k in knobs(PPOConfig)}
-values = {}
-cols = st.columns(2)
-for col, name in zip(cols, ("clip_eps", "kl_beta")):  # the two knobs the surface draws
-    values[name] = widget(by_name[name], f"ppo_{name}", col)
-show_url_messages()
-st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, values["clip_eps"], values["kl_beta"]),
-                                   values["clip_eps"], title="Clipped and KL-penalised surrogates"),
-                key="fig_ppo_surface")
+
+
+@st.fragment
+def surface_section() -> dict:
+    """The two knobs the surface draws, and the surface. A fragment: moving ε or β redraws
+    this section alone, at once, not the whole page (a class on one server; issue 13). They
+    are also the run's live knobs: while it trains, a change reruns the page, which sends it."""
+    chosen = {}
+    cols = st.columns(2)
+    for col, name in zip(cols, ("clip_eps", "kl_beta")):
+        chosen[name] = widget(by_name[name], f"ppo_{name}", col)
+    show_url_messages()
+    st.plotly_chart(charts.ppo_surface(RATIOS, surface(RATIOS, chosen["clip_eps"], chosen["kl_beta"]),
+                                       chosen["clip_eps"], title="Clipped and KL-penalised surrogates"),
+                    key="fig_ppo_surface")
+    run = st.session_state.get(RUN_KEY, {}).get("run")
+    moved = chosen != st.session_state.get(DRAWN, chosen)
+    st.session_state[DRAWN] = dict(chosen)
+    if moved and run is not None and run.active:
+        st.rerun(scope="app")  # the run below trains with them: the page's rerun sends the change
+    return chosen
+
+
+DRAWN = "ppo_surface_drawn"  # ε and β as the surface last drew them
+values = surface_section()
 
 # ---- 2. the four variants, live ---------------------------------------------------------------------
 st.header(tr("2 · Four ways to keep π near π_old, live"))
 lesson(PAGE, "variants")
-st.caption(tr(f"The run uses the clip ε = {values['clip_eps']:g} and the KL penalty β = "
-              f"{values['kl_beta']:g} set above the surface."))
+st.caption(tr("The run uses the clip ε and the KL penalty β set above the surface."))
 cols = st.columns(4)
 for i, name in enumerate(("lr", "kl_target", "env_id", "envs", "steps", "epochs", "minibatches",
                           "hidden", "gamma", "max_updates")):

@@ -327,6 +327,20 @@ def test_ppo_page_draws_the_surface_and_a_live_run(app_url, page):
     assert page.locator("[data-testid='stException']").count() == 0
 
 
+def test_ppo_clip_eps_moved_above_the_surface_reaches_the_running_run(app_url, page):
+    """The surface is a fragment (a slider there redraws it alone); while a run trains, ε is
+    still its live knob: the run takes the change and the chart marks it."""
+    open_page(page, f"{app_url}/ppo?ppo_seeds=1&ppo_max_updates=5000")
+    page.wait_for_function(f"({TRACES})('Clipped and KL-penalised surrogates') === 6", timeout=30_000)
+    button(page, "Start").click()
+    page.wait_for_function(f"({POINTS})('Mean return of the last 20 episodes') >= 2", timeout=90_000)
+    page.locator(".st-key-ppo_clip_eps input[type=range]").focus()
+    page.keyboard.press("ArrowRight")
+    page.get_by_text("clip_eps → 0.21").first.wait_for(timeout=60_000)  # the knob mark on the chart
+    stop_run(page)
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
 def test_rlhf_trains_a_reward_model_and_runs_ppo(app_url, page, tmp_path):
     open_page(page, f"{app_url}/rlhf?rlhf_pairs=300&rm_epochs=2&rlhf_ppo_prompts=8&rlhf_ppo_new_tokens=8")
     bad = tmp_path / "labels.json"

@@ -339,3 +339,16 @@ def test_a_crowd_redraws_less_often():
     assert poll_interval(0) == poll_interval(CROWD_RUNS) == POLL_S
     assert poll_interval(2 * CROWD_RUNS) == 2 * POLL_S
     assert poll_interval(10) == POLL_S * 10 / CROWD_RUNS
+
+
+def test_workers_yield_the_cpu_to_the_web_server(pool):
+    """Issue 13: a worker runs at a lower priority (WORKER_NICE) than the server, so a page's
+    rerun goes before an update of training on a busy machine."""
+    import psutil
+
+    from core.workers import WORKER_NICE
+
+    run = started(pool, functools.partial(counting, 3))
+    assert run.join(60) and run.status == FINISHED
+    pid = run.poll()[0]["pid"]
+    assert psutil.Process(pid).nice() == psutil.Process().nice() + WORKER_NICE > psutil.Process().nice()
