@@ -69,6 +69,8 @@ def ghost_chart(key: str, build: Callable[[list[dict]], object]):
     try:
         return build(records)
     except (KeyError, IndexError, TypeError, ValueError):
+        st.caption(tr("The previous run's records lack the numbers this chart draws: it is drawn "
+                      "without them."))
         return None
 
 
@@ -248,8 +250,8 @@ def _import(key: str, config_cls) -> None:
     prefix, kept = RUN_PREFIXES[key], st.session_state.setdefault(_KEPT, {})
     restored = []
     for k in knobs(config_cls):
-        if k.name in doc["config"]:
-            widget_key = prefix + k.name
+        widget_key = prefix + k.name
+        if k.name in doc["config"] and widget_key in st.session_state:  # a setting this page shows
             st.query_params[widget_key] = url_text(doc["config"][k.name])
             st.session_state.pop(widget_key, None)
             kept.pop(widget_key, None)

@@ -381,9 +381,14 @@ def test_a_run_panel_import_changes_only_what_the_file_says(pg_page, name, paylo
         drawable = all(key in r for r in doc["records"]  # a missing number (None) is a gap in the line
                        for key in ("update", "return_mean", "return_min", "return_max", "return_avg20"))
         assert ("previous run" in names) == drawable
+        lacking = "The previous run's records lack the numbers this chart draws: it is drawn without them."
+        assert (lacking in [c.value for c in at.caption]) == (not drawable)  # and it says why not
         event(f"ghost drawn: {drawable}")
         return
-    restored = [name_ for name_ in PG_KNOBS if name_ in doc["config"]]
+    # only the settings the page shows: one it hides (baseline, critic_lr) is not restored, nor
+    # left in the URL for good
+    restored = [name_ for name_ in PG_DRAWN if name_ in doc["config"]]
+    assert not any(f"pg_{hidden}" in at.query_params for hidden in set(PG_KNOBS) - set(PG_DRAWN))
     if not restored:
         assert f"Could not import {name}: none of its fields is a setting of this run. Nothing changed." in errors
         assert unchanged(after, before)
