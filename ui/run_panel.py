@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import time
 from typing import Callable
 
 import streamlit as st
@@ -26,7 +27,7 @@ from ui.visibility import page_hidden
 
 POLL_S = 1.0  # a redraw a second: the curve moves, and the laptop's browser and server stay cool
 CROWD_RUNS = 4  # more runs than this on the server: each panel redraws less often (poll_interval)
-FIRST_POLL_S = 0.1  # until the first record is on screen (a student should see it within 1 s)
+FIRST_WAIT_S = 1.0  # a panel with no record yet waits this long for the first one (see live_panel)
 
 _STATUS = {
     WAITING: (":material/hourglass_top:", "Waiting for a free slot: only a few runs train at once "
@@ -316,12 +317,21 @@ def poll_interval(active: int | None = None) -> float:
 
 
 def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: str) -> None:
-    """Draw the run under `key` now, and again every poll_interval() seconds while it is active (every
-    FIRST_POLL_S until its first record has arrived)."""
+    """Draw the run under `key` now, and again every poll_interval() seconds while it is active.
+
+    The pace is fixed for the run's whole life. It used to start at a tenth of a second until
+    the first record and then slow down; under load (ten sessions on two cores) the browser
+    kept the fast timer beside the new one and each session's panel reran ten times a second,
+    which took the server's whole core. Instead, a panel with no record yet waits for the
+    first one (up to FIRST_WAIT_S, sleeping: no CPU), so the first point is drawn the moment
+    it exists."""
     run = current_run(key)
     interval = None
     if run is not None and run.active:
-        interval = poll_interval() if run.n_seen else FIRST_POLL_S
+        pace = st.session_state.get(f"{key}_pace")
+        if pace is None or pace[0] != id(run):
+            pace = st.session_state[f"{key}_pace"] = (id(run), poll_interval())
+        interval = pace[1]
 
     @st.fragment(run_every=interval)
     def _panel():
@@ -329,6 +339,10 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
         if run is None:
             st.info(tr(empty_text))
             return
+        deadline = time.monotonic() + FIRST_WAIT_S
+        while run.active and not run.n_seen and time.monotonic() < deadline:
+            run.poll()
+            time.sleep(0.02)  # the first point, the moment it exists
         records = run.poll()  # also the run's heartbeat: a run in a background tab trains on
         icon, text = _STATUS.get(run.status, ("", ""))
         place = getattr(run, "queue_position", None)
@@ -356,7 +370,5 @@ def live_panel(key: str, draw: Callable[[Run, list[dict]], None], empty_text: st
         if interval is not None and not run.active:
             st.query_params.pop(CLUSTER_PARAM.format(key=key), None)  # nothing left to find again
             st.rerun()  # the run ended: redraw the page once and stop polling
-        elif interval == FIRST_POLL_S and run.n_seen:
-            st.rerun()  # the first record is drawn: from now on, the calmer pace
 
     _panel()
