@@ -575,29 +575,35 @@ def ppo_surface(ratios: np.ndarray, curves: dict, eps: float, points: dict | Non
                 title: str, height: int = 360) -> go.Figure:
     """L(r) for A > 0 and A < 0: the clipped surrogate, the KL-penalised one, the regions where
     the clip's gradient is zero shaded, and optionally a minibatch's (r, A) points placed on
-    the clipped curve (scaled by |A|), silenced ones in red."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("A > 0", "A < 0"))
+    the clipped curve (scaled by |A|), silenced ones in red. Built from plain dicts, two
+    subplots laid out by hand (make_subplots took 40 ms, every time ε moved)."""
+    traces, shapes = [], []
     for col, name, zero in ((1, "pos", (1 + eps, float(ratios.max()))), (2, "neg", (float(ratios.min()), 1 - eps))):
-        fig.add_vrect(x0=zero[0], x1=zero[1], fillcolor="gray", opacity=0.15, line_width=0,
-                      row=1, col=col, exclude_empty_subplots=False)
-        fig.add_trace(go.Scatter(x=ratios, y=ratios * (1 if name == "pos" else -1), name="r·A",
-                                 line=dict(color="lightgray", dash="dot"), showlegend=col == 1), row=1, col=col)
-        fig.add_trace(go.Scatter(x=ratios, y=curves[f"clip_{name}"], name="clipped surrogate",
-                                 line=dict(color=PALETTE[0], width=3), showlegend=col == 1), row=1, col=col)
-        fig.add_trace(go.Scatter(x=ratios, y=curves[f"kl_{name}"], name="r·A − β·KL",
-                                 line=dict(color=PALETTE[1], width=2), showlegend=col == 1), row=1, col=col)
+        x, y = ("x", "y") if col == 1 else ("x2", "y2")
+        shapes.append(dict(type="rect", x0=zero[0], x1=zero[1], xref=x, y0=0, y1=1, yref=f"{y} domain",
+                           fillcolor="gray", opacity=0.15, line=dict(width=0)))
+        sign = 1 if name == "pos" else -1
+        for trace in (_scatter(ratios, ratios * sign, name="r·A", line=dict(color="lightgray", dash="dot")),
+                      _scatter(ratios, curves[f"clip_{name}"], name="clipped surrogate",
+                               line=dict(color=PALETTE[0], width=3)),
+                      _scatter(ratios, curves[f"kl_{name}"], name="r·A − β·KL", line=dict(color=PALETTE[1], width=2))):
+            traces.append({**trace, "xaxis": x, "yaxis": y, "showlegend": col == 1})
     if points is not None:
         for col, keep in ((1, points["advantage"] > 0), (2, points["advantage"] < 0)):
-            r = points["ratio"][keep]
             colors = np.where(points["silenced"][keep], PALETTE[3], PALETTE[2])
-            fig.add_trace(go.Scatter(x=r, y=points["on_curve"][keep], mode="markers",
-                                     marker=dict(size=6, color=colors, opacity=0.6),
-                                     name="minibatch samples (red: gradient silenced)",
-                                     showlegend=col == 1), row=1, col=col)
-    fig.update_xaxes(title="ratio r = π/π_old")
-    return _layout(fig, title, "ratio r = π/π_old", "surrogate per unit |A|", height, revision=title)
+            traces.append(_scatter(points["ratio"][keep], points["on_curve"][keep], mode="markers",
+                                   marker=dict(size=6, color=colors.tolist(), opacity=0.6),
+                                   name="minibatch samples (red: gradient silenced)", showlegend=col == 1,
+                                   xaxis="x" if col == 1 else "x2", yaxis="y" if col == 1 else "y2"))
+    layout = _layout_dict(title, "ratio r = π/π_old", "surrogate per unit |A|", height, revision=title)
+    xaxis, yaxis = layout.pop("xaxis"), layout.pop("yaxis")
+    layout.update(
+        xaxis={**xaxis, "anchor": "y", "domain": [0.0, 0.45]}, yaxis={**yaxis, "anchor": "x", "domain": [0.0, 1.0]},
+        xaxis2={**xaxis, "anchor": "y2", "domain": [0.55, 1.0]}, yaxis2={**yaxis, "anchor": "x2", "domain": [0.0, 1.0]},
+        shapes=shapes,
+        annotations=[dict(text=text, x=x, y=1.0, xref="paper", yref="paper", xanchor="center", yanchor="bottom",
+                          showarrow=False, font=dict(size=16)) for text, x in (("A > 0", 0.225), ("A < 0", 0.775))])
+    return _figure(traces, layout)
 
 
 @localized
