@@ -43,6 +43,7 @@ from bench.browser import CHROMIUM, CHROMIUM_FLAGS, open_page, page_button, serv
 
 CLASS_SIZES = (1, 5, 10)
 PROBE_TIMEOUT_MS = 10_000
+CLASS_MARK = "--rlhf-playground-class"  # an inert flag that finds the class's Chromium
 DISTINCT_SIZE = 5
 READ_S = 3.0
 AFTER_CLOSE_S = 60.0
@@ -60,6 +61,19 @@ def _footprint(server: psutil.Process) -> tuple[int, float]:
         except psutil.Error:
             pass
     return threads, rss / 2**20
+
+
+def _renice_class() -> None:
+    """Keep the class's Chromium at nice 19: Chromium raises its own processes' priority (its
+    browser process to -8, its renderers back to 0), whatever it was started at."""
+    for main in psutil.process_iter(["cmdline"]):
+        if CLASS_MARK in (main.info["cmdline"] or []):
+            for process in [main, *main.children(recursive=True)]:
+                try:
+                    if process.nice() != 19:
+                        process.nice(19)
+                except psutil.Error:
+                    pass
 
 
 def _captions(page) -> str:
@@ -111,6 +125,7 @@ def one_class(browser, probe_browser, url: str, n: int, distinct: bool = False) 
         value = ["ArrowRight"]
         probe.wait_for_timeout(READ_S * 1000)
         started = []
+        _renice_class()
         for page in students:
             page_button(page, "Start").first.click()
             started.append(time.perf_counter())
@@ -132,6 +147,7 @@ def one_class(browser, probe_browser, url: str, n: int, distinct: bool = False) 
                     finished[i] = now - started[i]
                     first[i] = first[i] if first[i] is not None else finished[i]
             if time.perf_counter() >= next_probe:
+                _renice_class()
                 round_trips.append(_probe(probe, value))
                 next_probe = time.perf_counter() + 1.0
             time.sleep(0.2)
@@ -158,7 +174,7 @@ def browsers():
         wrapper = Path(tmp) / "chromium-nice"
         wrapper.write_text(f'#!/bin/sh\nexec nice -n 19 {CHROMIUM} "$@"\n')
         wrapper.chmod(0o755)
-        class_browser = p.chromium.launch(executable_path=str(wrapper), args=CHROMIUM_FLAGS)
+        class_browser = p.chromium.launch(executable_path=str(wrapper), args=[*CHROMIUM_FLAGS, CLASS_MARK])
         probe_browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             yield class_browser, probe_browser
