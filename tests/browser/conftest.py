@@ -79,15 +79,6 @@ def server():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
 def app_url(server, browser):
     """The server, after one visit to its home page (its first session warms the caches)."""
     page = browser.new_page()

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS, CONNECTED, open_page, screenshot
+from tests.browser.conftest import CHROMIUM, CONNECTED, open_page, screenshot
 
 if os.environ.get("REQUIRE_CLUSTER_TESTS"):  # CI: a missing piece fails, never skips
     import ray  # noqa: F401
@@ -28,16 +28,6 @@ def stack():
 
     with start(replicas=2) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 def updates(page) -> int:
