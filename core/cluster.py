@@ -277,13 +277,6 @@ class RayRun(Run):
                 self.status = RUNNING
             time.sleep(FETCH_S)
 
-    def _heartbeat_expired(self) -> bool:
-        if time.monotonic() - self._last_poll > self._heartbeat_s:
-            self.message = (f"Stopped: nobody watched this run for {self._heartbeat_s:.0f} s "
-                            "(was the tab closed?).")
-            return True
-        return False
-
     def _end(self, status: str, message: str) -> None:
         if self._ended.is_set():
             return

@@ -230,12 +230,18 @@ class Run:
         if self.over_time_limit():
             self._stop.set()
             return False
-        if time.monotonic() - self._last_poll > self._heartbeat_s:
-            self.message = (f"Stopped: nobody watched this run for {self._heartbeat_s:.0f} s "
-                            "(was the tab closed?).")
+        if self._heartbeat_expired():
             self._stop.set()
             return False
         return True
+
+    def _heartbeat_expired(self) -> bool:
+        """Nobody polled this run for heartbeat_s (its tab was closed): say so, for its stop."""
+        if time.monotonic() - self._last_poll > self._heartbeat_s:
+            self.message = (f"Stopped: nobody watched this run for {self._heartbeat_s:.0f} s "
+                            "(was the tab closed?).")
+            return True
+        return False
 
     def _wait_for_slot(self) -> bool:
         while self._alive():

@@ -373,21 +373,24 @@ class ProcessRun(Run):
             return True
         return self._ended.wait(timeout)
 
-    @property
-    def estimated_wait_s(self) -> float | None:
-        """About how long until it gets a worker (WorkerPool.estimated_wait_s), while queued."""
+    def _queued(self) -> _Shared | None:
+        """Its computation while that waits in the pool's queue (for the two figures below)."""
         shared = self._shared
         if self._pool is None or shared is None or self.status not in (WAITING, PAUSED):
             return None
-        return self._pool.estimated_wait_s(shared)
+        return shared
+
+    @property
+    def estimated_wait_s(self) -> float | None:
+        """About how long until it gets a worker (WorkerPool.estimated_wait_s), while queued."""
+        shared = self._queued()
+        return None if shared is None else self._pool.estimated_wait_s(shared)
 
     @property
     def queue_position(self) -> int | None:
         """1 for the next run to get a worker; None once it has one (or has ended)."""
-        shared = self._shared
-        if self._pool is None or shared is None or self.status not in (WAITING, PAUSED):
-            return None
-        return self._pool.position(shared)
+        shared = self._queued()
+        return None if shared is None else self._pool.position(shared)
 
     # the pool's server thread calls these (through _Shared)
     def _finish(self, status: str, message: str) -> None:
@@ -429,13 +432,6 @@ class ProcessRun(Run):
     def checkpoint(self) -> bytes | None:
         """The model as the worker last sent it (when the run paused or ended)."""
         return self._checkpoint
-
-    def _heartbeat_expired(self) -> bool:
-        if time.monotonic() - self._last_poll > self._heartbeat_s:
-            self.message = (f"Stopped: nobody watched this run for {self._heartbeat_s:.0f} s "
-                            "(was the tab closed?).")
-            return True
-        return False
 
 
 def _key(make_iterator) -> bytes | None:

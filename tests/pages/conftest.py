@@ -36,6 +36,21 @@ def app():
         assert run.join(10), "a run thread did not stop"
 
 
+def keyed_widgets(at) -> dict[str, object]:
+    """Every widget of the page with a user key (buttons, sliders, inputs...), by key."""
+    out = {}
+
+    def walk(node):
+        key = getattr(node, "key", None)
+        if isinstance(key, str) and not key.startswith("$$"):
+            out[key] = node
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return out
+
+
 def wait_for_records(run: Run, n: int = 1, timeout: float = 30.0) -> None:
     end = time.monotonic() + timeout
     while run.n_seen < n and time.monotonic() < end:

@@ -27,7 +27,7 @@ from core.pg import ReinforceConfig
 from core.rlhf.labeler import pairs_from_json
 from core.rlhf.model import ASSETS, prepare_prompt
 from core.runner import active_runs
-from tests.pages.conftest import APP, plotly_specs, wait_for_end
+from tests.pages.conftest import APP, keyed_widgets, plotly_specs, wait_for_end
 from tests.unit.test_fuzz_parsers import CRAFTED, SPECIAL, is_valid, json_values, raw_for
 from ui.export import CONFIG_FORMAT, RUN_FORMAT, metrics_json, parse_run_file
 from ui.params import _nearest, log_grid, url_text
@@ -82,20 +82,6 @@ def open_page(slug: str, query: dict) -> tuple[AppTest, dict, list[str]]:
     assert not at.exception, [e.value for e in at.exception]
     assert at.title and at.title[0].value.startswith(TITLES[slug]), [t.value for t in at.title]
     return at, seen, warnings + [w.value for w in at.warning]
-
-
-def keyed_widgets(at) -> dict:
-    out = {}
-
-    def walk(node):
-        key = getattr(node, "key", None)
-        if isinstance(key, str) and not key.startswith("$$"):
-            out[key] = node
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return out
 
 
 def widget_shows(w) -> bool:

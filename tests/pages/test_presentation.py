@@ -1,7 +1,6 @@
 """Presentation mode and ?hide= (issue 12 item 2)."""
 import json
 
-from tests.pages.conftest import APP  # noqa: F401
 from ui.path import PATH
 
 PG = next(stop.file for stop in PATH if stop.slug == "policy_gradient")

@@ -2,7 +2,6 @@
 in both languages; a scenario is a URL too, and "Reset to defaults" is one click."""
 import pytest
 
-from tests.pages.conftest import APP  # noqa: F401
 from ui.path import PATH
 from ui.scenarios import PAGE_KEYS, SCENARIOS
 

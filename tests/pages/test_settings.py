@@ -1,26 +1,11 @@
 """Settings belong to their page, survive a visit elsewhere, and sit on their widget's grid."""
 import pytest
 
-from tests.pages.conftest import APP, SHARED_KEYS
+from tests.pages.conftest import APP, SHARED_KEYS, keyed_widgets
 from ui.path import PATH
 
 PAGES = [stop.file for stop in PATH]
 SHARED = SHARED_KEYS
-
-
-def keyed_widgets(at) -> dict[str, object]:
-    """Every widget of the page with a user key (buttons, sliders, inputs...), by key."""
-    out = {}
-
-    def walk(node):
-        key = getattr(node, "key", None)
-        if isinstance(key, str) and not key.startswith("$$"):
-            out[key] = node
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return out
 
 
 @pytest.fixture(scope="module")
