@@ -67,6 +67,14 @@ def adapt_beta(beta: float, kl: float, target: float) -> float:
     return beta
 
 
+def proportional_beta(beta: float, kl: float, target: float, n_steps: int, horizon: int) -> float:
+    """The adaptive-KL controller of Ziegler et al. (2019), as RLHF libraries use it (TRL's
+    AdaptiveKLController): move beta in proportion to the KL's relative error, clipped to
+    +-20 %, at a pace of n_steps / horizon (n_steps: samples in this update)."""
+    error = min(max((kl - target) / target, -0.2), 0.2)
+    return beta * (1 + error * n_steps / horizon)
+
+
 @dataclass
 class PPOConfig:
     env_id: str = env_knob()

@@ -1,0 +1,154 @@
+"""Advantages without a critic: the other completions of the same prompt are the baseline.
+
+For one prompt, G completions with rewards R_1..R_G (a row of `rewards`):
+
+    GRPO   A_i = (R_i - mean(R)) / (std(R) + eps)     (DeepSeekMath; std with Bessel's n - 1,
+                                                      as TRL computes it)
+    Dr GRPO  A_i = R_i - mean(R)                     (Liu et al. 2025: the division up-weights
+                                                      prompts whose rewards barely differ)
+    RLOO   A_i = R_i - mean_{j != i} R_j = G / (G - 1) (R_i - mean(R))   (Ahmadian et al. 2024)
+
+The mean of the group includes R_i itself in GRPO, which shrinks every advantage by
+(G - 1) / G; RLOO's leave-one-out mean keeps the baseline independent of the sample it
+judges (the baseline page's condition for an unbiased gradient). A group whose rewards are
+all equal gives every completion A = 0: no signal at all from that prompt.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from core.checkpoint import WEIGHTS
+from core.config import apply_live, knob
+from core.seeding import RunRandom
+
+STD_EPS = 1e-4  # TRL's default in GRPOTrainer
+
+
+def grpo_advantages(rewards: torch.Tensor, scale: bool = True, eps: float = STD_EPS) -> torch.Tensor:
+    """(prompts, G) rewards -> advantages by the group mean, divided by the group's std when
+    `scale` (GRPO) or not (Dr GRPO)."""
+    centred = rewards - rewards.mean(-1, keepdim=True)
+    if not scale:
+        return centred
+    return centred / (rewards.std(-1, keepdim=True) + eps)
+
+
+def rloo_advantages(rewards: torch.Tensor) -> torch.Tensor:
+    """(prompts, G) rewards -> each reward minus the mean of the group's other G - 1."""
+    g = rewards.shape[-1]
+    if g < 2:
+        raise ValueError("RLOO needs at least two completions per prompt.")
+    others = (rewards.sum(-1, keepdim=True) - rewards) / (g - 1)
+    return rewards - others
+
+
+def no_signal_share(rewards: torch.Tensor, tol: float = 0.0) -> float:
+    """The share of groups (rows) whose rewards are all equal (within `tol`): their
+    advantages are all zero, so those prompts teach nothing this update."""
+    spread = rewards.max(-1).values - rewards.min(-1).values
+    return float((spread <= tol).float().mean())
+
+
+ESTIMATORS = ("grpo", "dr_grpo", "rloo")
+ESTIMATOR_LABELS = {"grpo": "GRPO (÷ group std)", "dr_grpo": "Dr GRPO (mean only)", "rloo": "RLOO (leave one out)"}
+
+
+def group_advantages(rewards: torch.Tensor, estimator: str) -> torch.Tensor:
+    if estimator == "grpo":
+        return grpo_advantages(rewards)
+    if estimator == "dr_grpo":
+        return grpo_advantages(rewards, scale=False)
+    if estimator == "rloo":
+        return rloo_advantages(rewards)
+    raise ValueError(f"unknown group baseline {estimator!r}; choose from {', '.join(ESTIMATORS)}.")
+
+
+@dataclass
+class GroupConfig:
+    estimator: str = knob("rloo", "Baseline", "Which mean of the group each completion is judged "
+                          "against.", choices=ESTIMATORS)
+    group: int = knob(4, "Completions per prompt G", "The group the baseline is taken from.", lo=2, hi=16)
+    prompts: int = knob(8, "Prompts per update", "G completions are sampled for each.", lo=1, hi=64)
+    beta: float = knob(0.1, "KL β", "The same leash as PPO's: β times the completion's "
+                       "log π/π_ref comes off its reward.", lo=0.0, hi=2.0, step=0.01, live=True)
+    lr: float = knob(3e-4, "Policy learning rate", "Adam step size; can be changed while training.",
+                     lo=1e-5, hi=1e-2, log=True, live=True)
+    epochs: int = knob(2, "Epochs", "Passes over each batch (the ratio is clipped as in PPO).", lo=1, hi=10)
+    max_updates: int = knob(60, "Updates", "Stop after this many updates.", lo=1, hi=1000)
+    new_tokens: int = 16
+    clip_eps: float = 0.2
+    device: str = "cpu"
+
+
+def train_group(config: GroupConfig, lm, tokenizer, rm, prompts: list[str], seed: int) -> Iterator[dict]:
+    """PPO's clipped update without a critic: G completions per prompt, each completion's
+    reward (the reward model's score minus beta times its summed log pi/pi_ref, the leash the
+    RLHF page puts on its tokens) judged against its group (`config.estimator`), the advantage
+    shared by all its tokens. One record per update: proxy (RM) and gold reward, exact KL to
+    the reference, the share of groups with no signal, entropy and clipfrac."""
+    from core.ppo import clipped_surrogate
+    from core.rlhf.labeler import gold_score
+    from core.rlhf.model import Sampling, decode, sample
+    from core.rlhf.ppo_lm import completion_mask, exact_token_kl, token_logprobs
+    from core.rlhf.reward import encode_texts
+
+    group_advantages(torch.zeros(1, 2), config.estimator)  # an unknown name fails before any work
+    device, T = config.device, config.new_tokens
+    coins = RunRandom(seed, device)
+    policy = copy.deepcopy(lm).to(device)
+    reference = copy.deepcopy(lm).to(device).eval()
+    rm = rm.to(device).eval()
+    for p in list(reference.parameters()) + list(rm.parameters()):
+        p.requires_grad_(False)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
+
+    def logprobs(model, ids, mask):
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        logits = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits
+        return torch.log_softmax(logits[:, -T - 1:-1].float(), -1)
+
+    start, env_steps = time.perf_counter(), 0
+    for update in range(1, config.max_updates + 1):
+        asked = [prompts[(update * config.prompts + i) % len(prompts)] for i in range(config.prompts)]
+        batch = [p for p in asked for _ in range(config.group)]  # each prompt G times, side by side
+        policy.eval()
+        ids, mask, tokens = sample(policy, tokenizer, batch, Sampling(new_tokens=T), coins.torch)
+        full_ids, full_mask = torch.cat([ids, tokens], 1), torch.cat([mask, torch.ones_like(tokens)], 1)
+        done = completion_mask(tokens, tokenizer.eos_token_id)
+        env_steps += int(done.sum())
+        texts = [p + " " + t for p, t in zip(batch, decode(tokenizer, tokens))]
+        with torch.no_grad():
+            logp_all, ref_all = logprobs(policy, full_ids, full_mask), logprobs(reference, full_ids, full_mask)
+            logp_old = token_logprobs(logp_all, tokens)
+            sampled_kl = ((logp_old - token_logprobs(ref_all, tokens)) * done).sum(-1)
+            scores = rm(*encode_texts(tokenizer, texts, device))
+            rewards = (scores - config.beta * sampled_kl).view(config.prompts, config.group)
+            advantages = group_advantages(rewards, config.estimator).reshape(-1, 1)
+            entropy = float(-((logp_all.exp() * logp_all).sum(-1) * done).sum() / done.sum())
+            exact_kl = float(exact_token_kl(logp_all, ref_all, done).sum(-1).mean())
+        policy.train()
+        optimizer.param_groups[0]["lr"] = config.lr
+        clipfracs = []
+        for _ in range(config.epochs):
+            ratio = torch.exp(token_logprobs(logprobs(policy, full_ids, full_mask), tokens) - logp_old)
+            loss = -(clipped_surrogate(ratio, advantages.expand_as(ratio), config.clip_eps) * done).sum() / done.sum()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(policy.parameters(), 1.0)
+            optimizer.step()
+            clipfracs.append(float((((ratio.detach() - 1).abs() > config.clip_eps).float() * done).sum() / done.sum()))
+        changes = yield {
+            "update": update, "env_steps": env_steps, "time_s": time.perf_counter() - start,
+            "rm_reward": float(scores.mean()), "gold": float(np.mean([gold_score(t) for t in texts])),
+            "kl": exact_kl, "entropy": entropy, "clipfrac": float(np.mean(clipfracs)),
+            "no_signal": no_signal_share(rewards, tol=1e-6), "adv_abs": float(advantages.abs().mean()),
+            "beta": float(config.beta), "lr": float(config.lr), WEIGHTS: policy.state_dict(),
+        }
+        config = apply_live(config, changes)
