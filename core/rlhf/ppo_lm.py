@@ -9,7 +9,7 @@ reference model:
 
 A value head on the policy's hidden states gives V per token; GAE over the tokens gives the
 advantages; the update is PPO's clipped objective (core.ppo.clipped_surrogate). beta is fixed,
-or adapted towards a KL target with PPO's rule.
+or adapted towards a KL target with PPO's rule or Ziegler et al.'s proportional controller.
 
 The value head reads the language model's features but does not train them (it sees them
 detached, and has its own step size). Measured on the shipped model with a shared trunk, the
@@ -36,20 +36,29 @@ from torch import nn
 from core.checkpoint import WEIGHTS
 from core.advantage import gae
 from core.config import apply_live, knob
-from core.ppo import adapt_beta, clipped_surrogate
+from core.ppo import adapt_beta, clipped_surrogate, proportional_beta
 from core.rlhf.labeler import gold_score
 from core.rlhf.model import Sampling, decode, sample
 from core.rlhf.reward import RewardModel, encode_texts
 from core.seeding import RunRandom
 
 
+KL_RULES = ("halve_or_double", "proportional")
+
+
 @dataclass
 class RLHFConfig:
     beta: float = knob(0.1, "KL β", "Weight of the per-token KL leash to the reference model.",
                        lo=0.0, hi=2.0, step=0.01, live=True)
-    adaptive: bool = knob(False, "Adaptive β", "Steer the KL towards the target with PPO's rule.")
+    adaptive: bool = knob(False, "Adaptive β", "Steer the KL towards the target with the rule below.")
     kl_target: float = knob(2.0, "KL target", "Per-completion KL the adaptive β aims for.",
                             lo=0.1, hi=20.0, step=0.1)
+    kl_rule: str = knob("halve_or_double", "Adaptive rule", "halve_or_double: the PPO paper's, β halved "
+                        "or doubled when the KL is off by 1.5×. proportional: Ziegler et al.'s, as RLHF "
+                        "libraries use it, β moved by the KL's relative error (at most ±20 %) times "
+                        "completions / horizon.", choices=KL_RULES)
+    kl_horizon: int = knob(320, "KL horizon", "The proportional rule's pace: completions over which β "
+                           "moves by the full error.", lo=32, hi=10_000)
     lr: float = knob(3e-4, "Policy learning rate", "Adam step size; can be changed while training.",
                      lo=1e-5, hi=1e-2, log=True, live=True)
     prompts: int = knob(32, "Prompts per update", "Completions sampled per update.", lo=4, hi=128)
@@ -213,7 +222,9 @@ def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list
             record["_samples"] = watch_samples(policy.lm, tokenizer, watch, T, seed, device)
         changes = yield record
         config = apply_live(config, changes)
-        if config.adaptive and not (changes and "beta" in changes):
+        if config.adaptive and not (changes and "beta" in changes) and config.kl_rule == "proportional":
+            beta = proportional_beta(beta, exact_kl, config.kl_target, config.prompts, config.kl_horizon)
+        elif config.adaptive and not (changes and "beta" in changes):
             beta = adapt_beta(beta, exact_kl, config.kl_target)
         else:
             beta = config.beta

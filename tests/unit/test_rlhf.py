@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from core.rlhf.corpus import PROMPTS, make_corpus
 from core.rlhf.labeler import gold_score, label, pairs_from_json, pairs_to_json, simulated_pairs
 from core.rlhf.model import ASSETS, Sampling, decode, load, prepare_prompt, sample
-from core.rlhf.ppo_lm import (PolicyWithValue, RLHFConfig, completion_mask, exact_token_kl, frontier,
-                              frontier_trails, next_values, one_token_kl_ppo, per_token_kl,
+from core.rlhf.ppo_lm import (KL_RULES, PolicyWithValue, RLHFConfig, completion_mask, exact_token_kl,
+                              frontier, frontier_trails, next_values, one_token_kl_ppo, per_token_kl,
                               shaped_rewards, token_logprobs, train_rlhf)
 from core.rlhf.reward import RewardConfig, RewardModel, accuracy, bradley_terry_loss, train_reward_model
 
@@ -314,6 +314,19 @@ def test_live_lr_and_beta_reach_train_rlhf(shipped, reward_model):
     assert second["lr"] == 1e-3 and second["beta"] == 0.5
     with pytest.raises(ValueError):
         run.send({"prompts": 8})  # not live
+
+
+@pytest.mark.parametrize("rule", KL_RULES)
+def test_each_adaptive_rule_steers_beta_in_train_rlhf(shipped, reward_model, rule):
+    """The first update samples before any step, so its KL is 0, far under the target: PPO's
+    rule halves beta, the proportional controller takes 20 % times completions / horizon off."""
+    lm, tok = shipped
+    _, rm = reward_model
+    config = dataclasses.replace(TINY, adaptive=True, kl_rule=rule, kl_target=1.0, kl_horizon=40)
+    records = list(train_rlhf(config, lm, tok, rm, list(PROMPTS), 0))
+    assert records[0]["kl"] == pytest.approx(0.0, abs=1e-6) and records[0]["beta"] == TINY.beta
+    expected = TINY.beta / 2 if rule == "halve_or_double" else TINY.beta * (1 - 0.2 * TINY.prompts / 40)
+    assert records[1]["beta"] == pytest.approx(expected)
 
 
 def test_live_lr_reaches_frontier_but_its_beta_is_the_sweeps(shipped, reward_model):
