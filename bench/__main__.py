@@ -9,8 +9,8 @@ import torch
 
 from core.pg import BASELINES
 
-from bench import (actor_critic, app_render, bandit_update, baseline, classroom, offpolicy, ppo, reinforce, rlhf,
-                   rlhf_gpu, scenarios, seen, seen_goals)
+from bench import (actor_critic, after_ppo, app_render, bandit_update, baseline, classroom, offpolicy, ppo,
+                   reinforce, rlhf, rlhf_gpu, scenarios, seen, seen_goals)
 
 GROUPS = {
     "reinforce": (reinforce.run, ("reinforce_cartpole_time_to_475_s", "reinforce_cartpole_steps_to_475")),
@@ -31,6 +31,7 @@ GROUPS = {
     "classroom": (classroom.run, classroom.FIGURES),
     "rlhf_gpu": (rlhf_gpu.run, ("rlhf_gpu_ppo_update_s_tiny", "rlhf_gpu_ppo_update_s_large",
                                 "rlhf_gpu_large_parameters")),
+    "after_ppo": (after_ppo.run, ("grpo_update_s", "dpo_step_s")),
     "rlhf": (rlhf.run, ("rlhf_rm_train_s", "rlhf_ppo_update_s", "rlhf_demo_total_s", "rlhf_peak_rss_mb")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"
