@@ -27,3 +27,37 @@ def best_of_n(scores: torch.Tensor) -> torch.Tensor:
     """(prompts, N) reward-model scores -> the index of the kept completion per prompt (the
     first of the highest, so a tie keeps the earlier sample)."""
     return scores.argmax(-1)
+
+
+def best_of_n_sweep(lm, tokenizer, rm, prompts: list[str], ns: list[int], seed: int,
+                    new_tokens: int = 16, batch: int = 256) -> list[dict]:
+    """Best-of-N for each N in `ns`, on the same samples: max(ns) completions per prompt are
+    drawn once, and best-of-N keeps the best of the first N (so a larger N only adds samples).
+    One row per N: the kept completions' mean reward-model score (proxy) and gold score,
+    and the analytic KL."""
+    import numpy as np
+
+    from core.rlhf.labeler import gold_score
+    from core.rlhf.model import Sampling, decode, sample
+    from core.rlhf.reward import score
+    from core.seeding import RunRandom
+
+    if not ns or min(ns) < 1:
+        raise ValueError("best-of-N needs N >= 1.")
+    coins = RunRandom(seed, str(next(lm.parameters()).device), stream="best-of-n").torch
+    n_max = max(ns)
+    asked = [p for p in prompts for _ in range(n_max)]  # each prompt's samples side by side
+    texts = []
+    for i in range(0, len(asked), batch):
+        _, _, tokens = sample(lm, tokenizer, asked[i:i + batch], Sampling(new_tokens=new_tokens), coins)
+        texts += [p + " " + t for p, t in zip(asked[i:i + batch], decode(tokenizer, tokens))]
+    proxy = torch.as_tensor(score(rm, tokenizer, texts)).view(len(prompts), n_max)
+    gold = torch.tensor([gold_score(t) for t in texts], dtype=torch.float64).view(len(prompts), n_max)
+    rows = []
+    for n in sorted(ns):
+        kept = best_of_n(proxy[:, :n])
+        picked = torch.arange(len(prompts))
+        rows.append({"n": n, "kl": best_of_n_kl(n), "proxy": float(proxy[picked, kept].mean()),
+                     "gold": float(gold[picked, kept].mean()),
+                     "gold_se": float(np.std(gold[picked, kept].numpy()) / np.sqrt(len(prompts)))})
+    return rows

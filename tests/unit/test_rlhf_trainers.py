@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from core.rlhf.best_of_n import best_of_n_kl, best_of_n_sweep
 from core.rlhf.corpus import PROMPTS
 from core.rlhf.dpo import DPOConfig, completion_logprobs, train_dpo
 from core.rlhf.group_baselines import ESTIMATORS, GroupConfig, train_group
@@ -83,3 +84,17 @@ def test_group_same_seed_same_curve_and_an_unknown_baseline(shipped):
     assert runs[0] == runs[1]
     with pytest.raises(ValueError, match="unknown group baseline"):
         next(train_group(dataclasses.replace(config, estimator="ppo"), lm, tok, rm, list(PROMPTS), seed=0))
+
+
+def test_best_of_n_sweep_keeps_the_best_of_nested_samples(shipped):
+    """The first N of the same max(ns) samples: the proxy of the kept one can only rise with N,
+    the KL is the closed form, and the same seed gives the same rows."""
+    lm, tok, _, rm = shipped
+    rows = best_of_n_sweep(lm, tok, rm, list(PROMPTS), [4, 1, 2], seed=0, new_tokens=6)
+    assert [r["n"] for r in rows] == [1, 2, 4]
+    assert [r["kl"] for r in rows] == [best_of_n_kl(1), best_of_n_kl(2), best_of_n_kl(4)]
+    proxies = [r["proxy"] for r in rows]
+    assert proxies == sorted(proxies) and proxies[-1] > proxies[0]
+    assert rows == best_of_n_sweep(lm, tok, rm, list(PROMPTS), [1, 2, 4], seed=0, new_tokens=6)
+    with pytest.raises(ValueError):
+        best_of_n_sweep(lm, tok, rm, list(PROMPTS), [0, 2], seed=0)
