@@ -62,6 +62,9 @@ class DPOConfig:
     device: str = "cpu"
 
 
+MAX_COMPLETION_TOKENS = 47  # with the end-of-text token, the RLHF page's longest completion
+
+
 def completion_logprobs(lm, tokenizer, prompts: list[str], completions: list[str],
                         device: str = "cpu") -> torch.Tensor:
     """log pi(completion | prompt) of each text pair, summed over the completion's tokens
@@ -82,9 +85,6 @@ def completion_logprobs(lm, tokenizer, prompts: list[str], completions: list[str
     logits = lm(input_ids=full_ids, attention_mask=full_mask, position_ids=positions).logits
     logp = torch.log_softmax(logits[:, -width - 1:-1].float(), -1)
     return (logp.gather(-1, tokens.unsqueeze(-1)).squeeze(-1) * done).sum(-1)
-
-
-MAX_COMPLETION_TOKENS = 47  # with the end-of-text token, the RLHF page's longest completion
 
 
 def _pair_texts(pairs: list[dict]) -> tuple[list[str], list[str], list[str]]:
