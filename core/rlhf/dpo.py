@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from core.checkpoint import WEIGHTS
 from core.config import apply_live, knob
+from core.rlhf.reward import prompts_chosen_rejected
 from core.seeding import RunRandom
 
 
@@ -71,6 +72,7 @@ def completion_logprobs(lm, tokenizer, prompts: list[str], completions: list[str
     and its end-of-text token (the answer's length is part of the answer): (batch,), with the
     model's gradient. The prompt is encoded as sampling encodes it (core.rlhf.model)."""
     from core.rlhf.model import prompt_ids
+    from core.rlhf.ppo_lm import next_token_logprobs, token_logprobs
 
     ids, mask = prompt_ids(tokenizer, prompts, device)
     rows = [tokenizer.encode(" " + c)[:MAX_COMPLETION_TOKENS] + [tokenizer.eos_token_id] for c in completions]
@@ -81,22 +83,12 @@ def completion_logprobs(lm, tokenizer, prompts: list[str], completions: list[str
         tokens[i, :len(r)], done[i, :len(r)] = torch.tensor(r), 1.0
     tokens, done = tokens.to(device), done.to(device)
     full_ids, full_mask = torch.cat([ids, tokens], 1), torch.cat([mask, torch.ones_like(tokens)], 1)
-    positions = (full_mask.cumsum(-1) - 1).clamp(min=0)
-    logits = lm(input_ids=full_ids, attention_mask=full_mask, position_ids=positions).logits
-    logp = torch.log_softmax(logits[:, -width - 1:-1].float(), -1)
-    return (logp.gather(-1, tokens.unsqueeze(-1)).squeeze(-1) * done).sum(-1)
-
-
-def _pair_texts(pairs: list[dict]) -> tuple[list[str], list[str], list[str]]:
-    prompts = [p["prompt"] for p in pairs]
-    chosen = [p["b"] if p["preferred"] else p["a"] for p in pairs]
-    rejected = [p["a"] if p["preferred"] else p["b"] for p in pairs]
-    return prompts, chosen, rejected
+    return (token_logprobs(next_token_logprobs(lm, full_ids, full_mask, width), tokens) * done).sum(-1)
 
 
 def _logprobs(lm, tokenizer, pairs: list[dict], device: str, batch: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
     """(chosen, rejected) completion log-probabilities of `pairs` under `lm`, without gradient."""
-    prompts, chosen, rejected = _pair_texts(pairs)
+    prompts, chosen, rejected = prompts_chosen_rejected(pairs)
     out_c, out_r = [], []
     with torch.no_grad():
         for i in range(0, len(pairs), batch):
@@ -114,7 +106,7 @@ def train_dpo(config: DPOConfig, lm, tokenizer, pairs: list[dict], prompts: list
     learning rate is live (send)."""
     from core.rlhf.labeler import gold_score
     from core.rlhf.model import Sampling, decode, sample
-    from core.rlhf.ppo_lm import completion_mask, exact_token_kl
+    from core.rlhf.ppo_lm import completion_mask, exact_token_kl, next_token_logprobs
     from core.rlhf.reward import encode_texts, split
 
     if len(pairs) < 10:
@@ -136,7 +128,7 @@ def train_dpo(config: DPOConfig, lm, tokenizer, pairs: list[dict], prompts: list
         if i < config.batch and step > 1:
             order = order_rng.permutation(len(train))  # a new epoch, a new order
         idx = order[i:i + config.batch]
-        batch_prompts, chosen, rejected = _pair_texts([train[j] for j in idx])
+        batch_prompts, chosen, rejected = prompts_chosen_rejected([train[j] for j in idx])
         policy.train()
         logp_c = completion_logprobs(policy, tokenizer, batch_prompts, chosen, device)
         logp_r = completion_logprobs(policy, tokenizer, batch_prompts, rejected, device)
@@ -160,12 +152,8 @@ def train_dpo(config: DPOConfig, lm, tokenizer, pairs: list[dict], prompts: list
             with torch.no_grad():
                 full_ids = torch.cat([ids, tokens], 1)
                 full_mask = torch.cat([mask, torch.ones_like(tokens)], 1)
-                positions = (full_mask.cumsum(-1) - 1).clamp(min=0)
-                T = tokens.shape[1]
-                logp_all = torch.log_softmax(policy(input_ids=full_ids, attention_mask=full_mask,
-                                                    position_ids=positions).logits[:, -T - 1:-1].float(), -1)
-                ref_all = torch.log_softmax(reference(input_ids=full_ids, attention_mask=full_mask,
-                                                      position_ids=positions).logits[:, -T - 1:-1].float(), -1)
+                logp_all = next_token_logprobs(policy, full_ids, full_mask, tokens.shape[1])
+                ref_all = next_token_logprobs(reference, full_ids, full_mask, tokens.shape[1])
                 done = completion_mask(tokens, tokenizer.eos_token_id)
                 measured["kl"] = float(exact_token_kl(logp_all, ref_all, done).sum(-1).mean())
                 measured["gold"] = float(np.mean([gold_score(t) for t in texts]))

@@ -96,7 +96,7 @@ def train_group(config: GroupConfig, lm, tokenizer, rm, prompts: list[str], seed
     from core.ppo import clipped_surrogate
     from core.rlhf.labeler import gold_score
     from core.rlhf.model import Sampling, decode, sample
-    from core.rlhf.ppo_lm import completion_mask, exact_token_kl, token_logprobs
+    from core.rlhf.ppo_lm import completion_mask, exact_token_kl, next_token_logprobs, token_logprobs
     from core.rlhf.reward import encode_texts
 
     group_advantages(torch.zeros(1, 2), config.estimator)  # an unknown name fails before any work
@@ -109,11 +109,6 @@ def train_group(config: GroupConfig, lm, tokenizer, rm, prompts: list[str], seed
         p.requires_grad_(False)
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
 
-    def logprobs(model, ids, mask):
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        logits = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits
-        return torch.log_softmax(logits[:, -T - 1:-1].float(), -1)
-
     start, env_steps = time.perf_counter(), 0
     for update in range(1, config.max_updates + 1):
         asked = [prompts[(update * config.prompts + i) % len(prompts)] for i in range(config.prompts)]
@@ -125,7 +120,8 @@ def train_group(config: GroupConfig, lm, tokenizer, rm, prompts: list[str], seed
         env_steps += int(done.sum())
         texts = [p + " " + t for p, t in zip(batch, decode(tokenizer, tokens))]
         with torch.no_grad():
-            logp_all, ref_all = logprobs(policy, full_ids, full_mask), logprobs(reference, full_ids, full_mask)
+            logp_all = next_token_logprobs(policy, full_ids, full_mask, T)
+            ref_all = next_token_logprobs(reference, full_ids, full_mask, T)
             logp_old = token_logprobs(logp_all, tokens)
             sampled_kl = ((logp_old - token_logprobs(ref_all, tokens)) * done).sum(-1)
             scores = rm(*encode_texts(tokenizer, texts, device))
@@ -137,7 +133,7 @@ def train_group(config: GroupConfig, lm, tokenizer, rm, prompts: list[str], seed
         optimizer.param_groups[0]["lr"] = config.lr
         clipfracs = []
         for _ in range(config.epochs):
-            ratio = torch.exp(token_logprobs(logprobs(policy, full_ids, full_mask), tokens) - logp_old)
+            ratio = torch.exp(token_logprobs(next_token_logprobs(policy, full_ids, full_mask, T), tokens) - logp_old)
             loss = -(clipped_surrogate(ratio, advantages.expand_as(ratio), config.clip_eps) * done).sum() / done.sum()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -99,6 +99,15 @@ class PolicyWithValue(nn.Module):
         return torch.log_softmax(logits.float(), -1), self.value_head(hidden.detach()).squeeze(-1)
 
 
+def next_token_logprobs(model, ids: torch.Tensor, mask: torch.Tensor, n_new: int) -> torch.Tensor:
+    """log pi(. | prefix) over the vocabulary at the positions that predict the last n_new
+    tokens of left-padded `ids`: (batch, n_new, vocab). For a model without a value head (the
+    reference, DPO's and the group trainer's policies)."""
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    logits = model(input_ids=ids, attention_mask=mask, position_ids=positions).logits
+    return torch.log_softmax(logits[:, -n_new - 1:-1].float(), -1)
+
+
 def token_logprobs(logp_all: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
     return logp_all.gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
 
@@ -175,9 +184,7 @@ def train_rlhf(config: RLHFConfig, lm, tokenizer, rm: RewardModel, prompts: list
         with torch.no_grad():
             logp_all, values = policy(full_ids, full_mask, T)
             logp_old = token_logprobs(logp_all, tokens)
-            positions = (full_mask.cumsum(-1) - 1).clamp(min=0)
-            ref_logits = reference(input_ids=full_ids, attention_mask=full_mask, position_ids=positions).logits
-            ref_all = torch.log_softmax(ref_logits[:, -T - 1:-1].float(), -1)
+            ref_all = next_token_logprobs(reference, full_ids, full_mask, T)
             logp_ref = token_logprobs(ref_all, tokens)
             scores = rm(*encode_texts(tokenizer, full_texts, device))
             kl = per_token_kl(logp_old, logp_ref, done)

@@ -76,10 +76,18 @@ def split(pairs: list[dict], holdout: float, seed: int) -> tuple[list[dict], lis
     return [pairs[i] for i in order[:cut]], [pairs[i] for i in order[cut:]]
 
 
+def prompts_chosen_rejected(pairs: list[dict]) -> tuple[list[str], list[str], list[str]]:
+    """Each labelled pair's prompt, and its preferred and other answer."""
+    prompts = [p["prompt"] for p in pairs]
+    chosen = [p["b"] if p["preferred"] else p["a"] for p in pairs]
+    rejected = [p["a"] if p["preferred"] else p["b"] for p in pairs]
+    return prompts, chosen, rejected
+
+
 def _chosen_rejected(pairs: list[dict]) -> tuple[list[str], list[str]]:
-    chosen = [p["prompt"] + " " + (p["b"] if p["preferred"] else p["a"]) for p in pairs]
-    rejected = [p["prompt"] + " " + (p["a"] if p["preferred"] else p["b"]) for p in pairs]
-    return chosen, rejected
+    """The preferred and the other whole text (prompt and answer) of each pair."""
+    prompts, chosen, rejected = prompts_chosen_rejected(pairs)
+    return [p + " " + c for p, c in zip(prompts, chosen)], [p + " " + r for p, r in zip(prompts, rejected)]
 
 
 def accuracy(rm: RewardModel, tokenizer, pairs: list[dict]) -> float:
