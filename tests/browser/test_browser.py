@@ -36,7 +36,7 @@ def test_a_live_reinforce_run_grows_its_chart(app_url, page):
     page.wait_for_function(f"({POINTS})('Return per episode') > {first + 3}", timeout=30_000)
     screenshot(page, "policy_gradient_live")
     button(page, "Pause").click()
-    button(page, "Resume").wait_for(timeout=10_000)
+    button(page, "Resume").filter(visible=True).first.wait_for(timeout=10_000)
     stop_run(page)
     assert page.locator("[data-testid='stException']").count() == 0
 
@@ -55,7 +55,7 @@ def test_a_background_tab_stops_redrawing_and_catches_up(app_url, page):
     button(page, "Start").click()
     page.wait_for_function(f"({POINTS})('Return per episode') >= 3", timeout=30_000)
     page.evaluate(SET_HIDDEN, True)
-    page.get_by_text("The charts pause while this tab is in the background").wait_for(timeout=10_000)
+    page.get_by_text("The charts pause while this tab is in the background").filter(visible=True).first.wait_for(timeout=10_000)
     page.wait_for_function(f"({POINTS})('Return per episode') == 0", timeout=10_000)  # not drawn
     before = page.evaluate("() => document.body.innerText.match(/(\\d+) updates/)[1]")
     page.wait_for_timeout(3000)
@@ -89,7 +89,7 @@ def test_on_a_phone_the_path_reads_in_order(app_url, browser):
         open_page(phone, app_url)
         tops = []
         for i, stop in enumerate(PATH):
-            card = phone.get_by_text(f"{i + 1}. {stop.icon} {stop.title}", exact=True)
+            card = phone.get_by_text(f"{i + 1}. {stop.icon} {stop.title}", exact=True).filter(visible=True).first
             card.wait_for(timeout=30_000)
             tops.append(card.bounding_box()["y"])
         assert tops == sorted(tops), tops
@@ -156,7 +156,7 @@ def test_a_stopped_run_downloads_its_metrics_config_model_and_figures(app_url, p
 
     open_page(page, f"{app_url}/policy-gradient?pg_episodes=2&pg_max_updates=3")
     button(page, "Start").click()
-    button(page, "Metrics (CSV)").wait_for(timeout=60_000)
+    button(page, "Metrics (CSV)").filter(visible=True).first.wait_for(timeout=60_000)
     settle(page)  # the run's end redraws the page once: click after that redraw
     files = {}
     for label in ("Metrics (CSV)", "Metrics (JSON)", "Config (JSON)"):
@@ -189,7 +189,7 @@ def test_rlhf_skip_ahead_reaches_ppo_in_one_click(app_url, page):
     """Issue 12 item 3: from the pretrained model to PPO without labelling or training."""
     open_page(page, f"{app_url}/rlhf?rlhf_ppo_prompts=8&rlhf_ppo_new_tokens=8&rlhf_ppo_max_updates=2")
     button(page, "Skip ahead: load the labels and a trained reward model").click()
-    page.get_by_text("Loaded 981 labelled pairs").wait_for(timeout=60_000)
+    page.get_by_text("Loaded 981 labelled pairs").filter(visible=True).first.wait_for(timeout=60_000)
     page.locator(".st-key-rlhf_ppo_run_start button").click()
     page.get_by_text("2 updates").first.wait_for(timeout=120_000)
     screenshot(page, "rlhf_skip_ahead")
@@ -204,7 +204,7 @@ def test_a_scenario_link_round_trips(app_url, browser):
         open_page(first, f"{app_url}/critics")
         first.locator(".st-key-critics_scenario input").click()
         first.get_by_role("option", name="TD with a large α oscillates").click()
-        first.get_by_text("Look for:").wait_for(timeout=30_000)
+        first.get_by_text("Look for:").filter(visible=True).first.wait_for(timeout=30_000)
         first.wait_for_function("() => location.search.includes('cr_alpha_td=0.5')", timeout=10_000)
         link = first.url
     finally:
@@ -212,8 +212,8 @@ def test_a_scenario_link_round_trips(app_url, browser):
     second = browser.new_page(viewport={"width": 1280, "height": 720})
     try:
         open_page(second, link)
-        second.get_by_text("Look for:").wait_for(timeout=30_000)
-        value = second.locator(".st-key-cr_alpha_td [data-testid='stSliderThumbValue']")
+        second.get_by_text("Look for:").filter(visible=True).first.wait_for(timeout=30_000)
+        value = second.locator(".st-key-cr_alpha_td [data-testid='stSliderThumbValue']").filter(visible=True).first
         value.wait_for(timeout=30_000)
         assert value.inner_text() == "0.50"
     finally:
@@ -242,7 +242,7 @@ def test_bad_url_values_show_a_message(app_url, page):
     open_page(page, f"{app_url}/policy-gradient?pg_lr=abc&pg_episodes=99999&seed=xyz")
     alerts = page.locator("[data-testid='stAlert']")
     for name in ("pg_lr=abc", "pg_episodes=99999", "seed=xyz"):
-        alerts.filter(has_text=name).wait_for(timeout=30_000)
+        alerts.filter(has_text=name).filter(visible=True).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
     screenshot(page, "bad_url")
 
@@ -258,7 +258,7 @@ def test_a_shared_deep_link_opens_cleanly_on_a_fresh_server(browser):
     try:
         wait_healthy(port)
         open_page(fresh, f"http://127.0.0.1:{port}/policy-gradient?scenario=positive-rewards")
-        fresh.get_by_text("Look for:").wait_for(timeout=30_000)
+        fresh.get_by_text("Look for:").filter(visible=True).first.wait_for(timeout=30_000)
         fresh.wait_for_timeout(1000)
         assert fresh.get_by_text("Page not found").count() == 0
         assert fresh.locator("[role='dialog']").count() == 0
@@ -271,8 +271,8 @@ def test_a_shared_deep_link_opens_cleanly_on_a_fresh_server(browser):
 def test_an_unknown_page_says_so_and_shows_home(app_url, page):
     page.goto(f"{app_url}/no-such-page?x=1")
     page.wait_for_selector(CONNECTED, timeout=30_000)
-    page.get_by_text("Page not found").wait_for(timeout=30_000)
-    page.get_by_text("The path", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("Page not found").filter(visible=True).first.wait_for(timeout=30_000)
+    page.get_by_text("The path", exact=True).filter(visible=True).first.wait_for(timeout=30_000)
     assert page.locator("[data-testid='stException']").count() == 0
 
 
@@ -319,7 +319,7 @@ def test_actor_critic_comparison_draws_four_variants(app_url, page):
 
 def test_off_policy_page_warns_in_the_infinite_region_and_reuses(app_url, page):
     open_page(page, f"{app_url}/off-policy?is_sigma_q=0.5&op_seeds=1&op_episodes=4")
-    page.locator("[data-testid='stAlert']").filter(has_text="infinite").wait_for(timeout=30_000)
+    page.locator("[data-testid='stAlert']").filter(has_text="infinite").filter(visible=True).first.wait_for(timeout=30_000)
     button(page, "Start").click()
     page.wait_for_function(f"({POINTS})('Return against samples collected') >= 6", timeout=60_000)
     screenshot(page, "off_policy_live")
@@ -334,7 +334,7 @@ def test_ppo_page_draws_the_surface_and_a_live_run(app_url, page):
     page.wait_for_function(f"({POINTS})('Mean return of the last 20 episodes') >= 6", timeout=90_000)
     screenshot(page, "ppo_live")
     page.get_by_role("tab", name="Clipping").click()  # drawn only when opened
-    page.get_by_text("PPO-clip's last minibatch on the surface").wait_for(timeout=30_000)
+    page.get_by_text("PPO-clip's last minibatch on the surface").filter(visible=True).first.wait_for(timeout=30_000)
     page.wait_for_function(f"({POINTS})('Mean return of the last 20 episodes') == 0", timeout=10_000)
     screenshot(page, "ppo_live_clipping")
     stop_run(page)
@@ -360,9 +360,9 @@ def test_rlhf_trains_a_reward_model_and_runs_ppo(app_url, page, tmp_path):
     bad = tmp_path / "labels.json"
     bad.write_text("{not json")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(bad))
-    page.locator("[data-testid='stAlert']").filter(has_text="Could not import").wait_for(timeout=30_000)
+    page.locator("[data-testid='stAlert']").filter(has_text="Could not import").filter(visible=True).first.wait_for(timeout=30_000)
     button(page, "Let the labeler label").click()
-    page.get_by_text("labelled pairs").wait_for(timeout=60_000)
+    page.get_by_text("labelled pairs").filter(visible=True).first.wait_for(timeout=60_000)
     button(page, "Start").first.click()
     page.get_by_text("Finished.").filter(visible=True).first.wait_for(timeout=120_000)
     button(page, "Start").nth(1).click()

@@ -38,7 +38,7 @@ def updates(page) -> int:
 
 def upload_labels(page, path) -> None:
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(path))
-    page.get_by_text("Imported 2 pairs from labels.json.").wait_for(timeout=60_000)
+    page.get_by_text("Imported 2 pairs from labels.json.").filter(visible=True).first.wait_for(timeout=60_000)
 
 
 def test_through_nginx_a_class_trains_uploads_and_outlives_a_replica(stack, browser, tmp_path):
@@ -67,7 +67,7 @@ def test_through_nginx_a_class_trains_uploads_and_outlives_a_replica(stack, brow
 
         # the replica this browser is on restarts: the page moves to the other one
         stack.stop_replica(first)
-        page.get_by_text("This page reconnected to another replica").wait_for(timeout=60_000)
+        page.get_by_text("This page reconnected to another replica").filter(visible=True).first.wait_for(timeout=60_000)
         page.wait_for_selector(CONNECTED, timeout=60_000)
         before = updates(page)
         page.wait_for_function(f"() => (+((document.body.innerText.match(/(\\d+) updates/) || [0, 0])[1])) > {before}",
