@@ -629,7 +629,8 @@ def legend_above(fig: go.Figure) -> go.Figure:
 
 
 @localized
-def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300) -> go.Figure:
+def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300,
+                          held_name: str = "held out (end of each epoch)") -> go.Figure:
     """Training-batch accuracy every step, held-out accuracy only where it was measured (the
     end of each epoch): no point is drawn before the first measurement."""
     rows = downsample(records)
@@ -637,7 +638,7 @@ def reward_model_accuracy(records: list[dict], *, title: str, height: int = 300)
     traces = [_scatter([r["update"] for r in rows], [r["train_accuracy"] for r in rows],
                        name="train (batch)", mode="lines", line=dict(color=PALETTE[0], width=2)),
               _scatter([r["update"] for r in held], [r["heldout_accuracy"] for r in held],
-                       name="held out (end of each epoch)", mode="lines+markers",
+                       name=held_name, mode="lines+markers",
                        line=dict(color=PALETTE[1], width=2), marker=dict(size=8))]
     layout = _layout_dict(title, "step", "share ranked as the labeler did", height, revision=title)
     layout["yaxis"].update(range=[0, 1.02], tickformat=".0%")
@@ -751,3 +752,155 @@ def with_ghost(fig: go.Figure, ghost_fig: go.Figure | None) -> go.Figure:
         shown = True
     return fig
 
+
+
+# ---- after PPO (views/after_ppo.py) --------------------------------------------------------------
+
+ESTIMATOR_COLORS = {"k1": PALETTE[0], "k2": PALETTE[1], "k3": PALETTE[2]}
+
+
+def _at_lean(layout: dict, lean: float) -> dict:
+    """A dotted line at the slider's lean."""
+    layout["shapes"] = [dict(type="line", x0=lean, x1=lean, xref="x", y0=0, y1=1, yref="paper",
+                             line=dict(color="gray", dash="dot", width=1))]
+    return layout
+
+
+@localized
+def estimator_means(rows: list[dict], lean: float, *, title: str, height: int = 340) -> go.Figure:
+    """The exact per-token KL and each estimator's exact mean, against the policy's lean:
+    an unbiased estimator lies on the KL's line (drawn thick, beneath)."""
+    x = [r["lean"] for r in rows]
+    traces = [_scatter(x, [r["exact"] for r in rows], name="exact KL(π ‖ π_ref)", mode="lines",
+                       line=dict(color="#BBBBBB", width=9))]
+    for name, color in ESTIMATOR_COLORS.items():
+        traces.append(_scatter(x, [r[f"{name}_mean"] for r in rows], name=f"mean of {name}",
+                               mode="lines+markers", line=dict(color=color, width=2,
+                                                               dash="dash" if name == "k3" else "solid"),
+                               marker=dict(size=5)))
+    layout = _layout_dict(title, "the policy's lean (0: π = π_ref)", "nats per token", height, revision=title)
+    layout.update(LEGEND_ABOVE)
+    return _figure(traces, _at_lean(layout, lean))
+
+
+@localized
+def estimator_spread(rows: list[dict], lean: float, *, title: str, height: int = 340) -> go.Figure:
+    """Each estimator's exact standard deviation for one token (log axis), and how often k1 is
+    negative (right axis)."""
+    x = [r["lean"] for r in rows[1:]]  # at lean 0 every estimate is exactly 0
+    traces = [_scatter(x, [r[f"{name}_std"] for r in rows[1:]], name=f"std of {name}", mode="lines+markers",
+                       line=dict(color=color, width=2), marker=dict(size=5))
+              for name, color in ESTIMATOR_COLORS.items()]
+    traces.append(_scatter(x, [r["k1_negative"] for r in rows[1:]], name="P(k1 < 0) (right axis)",
+                           mode="lines", yaxis="y2", line=dict(color=ESTIMATOR_COLORS["k1"], width=2, dash="dot")))
+    layout = _layout_dict(title, "the policy's lean (0: π = π_ref)", "std of one token's estimate (nats, log)",
+                          height, revision=title)
+    layout["yaxis"]["type"] = "log"
+    layout["yaxis2"] = dict(title=dict(text="P(k1 < 0)"), overlaying="y", side="right", range=[0, 1],
+                            tickformat=".0%", showgrid=False)
+    layout.update(LEGEND_ABOVE)
+    return _figure(traces, _at_lean(layout, lean))
+
+
+@localized
+def estimate_histograms(values: dict[str, np.ndarray], *, title: str, height: int = 340) -> go.Figure:
+    """The sampled tokens' k1, k2 and k3 (k1 is the only one ever below zero)."""
+    cut = float(np.quantile(np.concatenate(list(values.values())), 0.99)) if values else 1.0
+    lo = min(float(np.min(values["k1"])) if len(values.get("k1", [])) else 0.0, 0.0)
+    size = max((cut - lo) / 60, 1e-3)
+    traces = [dict(type="histogram", x=_series(v), name=name, opacity=0.55,
+                   xbins=dict(start=lo, end=cut, size=size), marker=dict(color=ESTIMATOR_COLORS[name]))
+              for name, v in values.items()]
+    layout = _layout_dict(title, "one token's estimate (nats; the top 1 % cut off)", "tokens", height,
+                          revision="estimate_histograms")
+    layout.update(LEGEND_ABOVE, barmode="overlay",
+                  shapes=[dict(type="line", x0=0, x1=0, xref="x", y0=0, y1=1, yref="paper",
+                               line=dict(color="black", width=1))])
+    return _figure(traces, layout)
+
+
+@localized
+def baseline_noise(rows: list[dict], labels: dict[str, str], *, title: str, height: int = 360) -> go.Figure:
+    """Each baseline's gradient noise at the same policy: the trace of the gradient's covariance
+    over batches divided by the squared length of its mean (scale-free)."""
+    names = [labels[r["baseline"]] for r in rows]
+    traces = [dict(type="bar", x=names, y=_series([r["noise_to_signal"] for r in rows]),
+                   marker=dict(color=[PALETTE[i % len(PALETTE)] for i in range(len(rows))]),
+                   text=[f"{r['noise_to_signal']:.2f}" for r in rows], textposition="outside",
+                   name="noise ÷ signal")]
+    layout = _layout_dict(title, "baseline", "gradient variance ÷ |mean gradient|²", height, revision=title)
+    layout.update(showlegend=False)
+    return _figure(traces, layout)
+
+
+@localized
+def group_weights(groups: list[dict], *, title: str, height: int = 360) -> go.Figure:
+    """Per sampled group: the spread of its rewards against its mean |advantage|, under GRPO
+    (divided by the std) and Dr GRPO (not): GRPO pushes a group whose rewards barely differ as
+    hard as one whose rewards differ a lot."""
+    x = [g["std"] for g in groups]
+    traces = [_scatter(x, [g[key] for g in groups], name=name, mode="markers",
+                       marker=dict(color=color, size=7, opacity=0.6))
+              for key, name, color in (("grpo", "GRPO (÷ group std)", PALETTE[0]),
+                                       ("dr_grpo", "Dr GRPO (mean only)", PALETTE[1]))]
+    layout = _layout_dict(title, "std of the group's G rewards", "mean |advantage| in the group", height,
+                          revision=title)
+    layout.update(LEGEND_ABOVE)
+    return _figure(traces, layout)
+
+
+def implicit_accuracy(records: list[dict], *, title: str, height: int = 300) -> go.Figure:
+    """DPO's implicit reward β log π/π_ref ranking pairs as the labels do: on each step's batch,
+    and on the held-out pairs where measured."""
+    return reward_model_accuracy([{**r, "heldout_measured": r["measured"]} for r in records], title=title,
+                                 height=height, held_name="held out (every few steps)")
+
+
+@localized
+def best_of_n_curve(records: list[dict], *, title: str, height: int = 380) -> go.Figure:
+    """Proxy and gold of the kept completion against N (log axis), gold with ± one standard
+    error; the analytic KL of each N in the hover and on the top axis's labels."""
+    n = [r["n"] for r in records]
+    gold, se = [r["gold"] for r in records], [r["gold_se"] for r in records]
+    traces = [_band(n, np.subtract(gold, se), np.add(gold, se), PALETTE[1], name="± one standard error"),
+              _scatter(n, gold, name="labeler's hidden score (gold)", mode="lines+markers",
+                       line=dict(color=PALETTE[1], width=2), marker=dict(size=7)),
+              _scatter(n, [r["proxy"] for r in records], name="reward model's score (proxy)",
+                       mode="lines+markers", line=dict(color=PALETTE[0], width=2), marker=dict(size=7))]
+    layout = _layout_dict(title, "N (log scale; KL = log N − (N−1)/N nats below each)", "mean of the kept completion",
+                          height, revision=title)
+    layout["xaxis"].update(type="log", tickvals=n, ticktext=[f"{v}<br>{r['kl']:.2f}" for v, r in zip(n, records)])
+    layout.update(LEGEND_ABOVE)
+    return _figure(traces, layout)
+
+
+FAMILY_COLORS = {"PPO": PALETTE[0], "GRPO": PALETTE[2], "RLOO": PALETTE[4], "DPO": PALETTE[1],
+                 "best-of-N": PALETTE[3]}
+
+
+@localized
+def method_frontier(trails: dict, score: str, *, title: str, height: int = 460) -> go.Figure:
+    """`score` ("gold" or "proxy") against the KL spent, one trail per method
+    (core.rlhf.frontier.method_trails), ending in a large dot. KL on a log axis."""
+    traces, all_kl = [], []
+    dashes = {}
+    for method, t in trails.items():
+        family = method.split(" ")[0]
+        dash = dashes.setdefault(family, [])
+        kl, y = np.asarray(t["kl"], dtype=float), np.asarray(t[score], dtype=float)
+        keep = kl > 0  # best-of-1 spends no KL: no place on a log axis
+        all_kl += kl[keep].tolist()
+        color = FAMILY_COLORS.get(family, PALETTE[len(traces) % len(PALETTE)])
+        sizes = [4] * (int(keep.sum()) - 1) + [14]
+        traces.append(dict(type="scatter", x=kl[keep].tolist(), y=y[keep].tolist(), name=method,
+                           mode="lines+markers", line=dict(color=color, width=2,
+                                                           dash=("solid", "dash", "dot")[len(dash) % 3]),
+                           marker=dict(color=color, size=sizes)))
+        dash.append(method)
+    ytitle = "labeler's hidden score (gold)" if score == "gold" else "reward model's score (proxy)"
+    layout = _layout_dict(title, "KL(π ‖ π_ref) per completion (nats, log scale)", f"mean {ytitle}", height,
+                          revision=title)
+    layout["xaxis"].update(type="log", **log_ticks(all_kl))
+    layout.update(legend=dict(title=dict(text="method<br>(big dot: end)"), orientation="v", x=1.02,
+                              xanchor="left", y=1, yanchor="top"))
+    return _figure(traces, layout)

@@ -36,6 +36,8 @@ PATH = (
          "Clip the ratio (or penalise KL) so many steps on one batch stay safe."),
     Stop("rlhf", "RLHF on a tiny GPT-2", "🤖",
          "Preferences, a reward model and PPO with a KL leash on a real language model."),
+    Stop("after_ppo", "After PPO: GRPO, DPO, best-of-N", "🧭",
+         "The KL estimators, critic-free group baselines, DPO and best-of-N on one frontier."),
 )
 
 

@@ -136,6 +136,21 @@ QUESTIONS: dict[str, tuple[Question, ...]] = {
           "β = 0 puts no price on moving away from the reference.",
           "β = 0 意味着远离参考模型没有任何代价。"),
     ),
+    "after_ppo": (
+        q("k1-sign", "far-from-reference",
+          "One sampled token's k1 = log π/π_ref, far from the reference, is…",
+          "远离参考模型时，单个采样词元的 k1 = log π/π_ref……",
+          ("never below zero, like the KL", "below zero for many tokens"),
+          ("和 KL 一样从不小于零", "对许多词元小于零"), 1,
+          "Only its mean is the KL; a token the policy likes less than the reference does gives a negative k1.",
+          "只有它的均值才是 KL；策略比参考模型更不喜欢的词元会给出负的 k1。"),
+        q("bon-gold", "hurried-labeler",
+          "Best-of-N with a weak reward model: as N doubles again and again, the gold score…",
+          "用较弱的奖励模型做 best-of-N：N 一次次翻倍时，金标准分数……",
+          ("rises with the proxy", "rises, then falls"), ("与代理分数一起上升", "先升后降"), 1,
+          "The more samples it chooses from, the more often the reward model's favourite is one of its mistakes.",
+          "可选的样本越多，奖励模型最喜欢的那个就越常是它判断错的文本。"),
+    ),
 }
 
 _WORDS = {"en": {"title": "Check yourself", "lock": "Lock in my answer", "run": "Run the scenario",

@@ -35,6 +35,7 @@ PAGE_KEYS = {
     "off_policy": re.compile(r"^(is_|drift_|op_)"),
     "ppo": re.compile(r"^ppo_(?!live_tab$)"),
     "rlhf": re.compile(r"^(rlhf_|rm_)"),
+    "after_ppo": re.compile(r"^ap_(?!frontier_view$)"),
 }
 
 SCENARIOS: dict[str, tuple[Scenario, ...]] = {
@@ -137,6 +138,41 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
                         "标注者的隐藏评分却先升后降，与参考模型的 KL 不断增大。更大的学习率（5e-4）让它在十几次"
                         "更新内出现；第 5 步对多个 β 画出同样的对比。"},
                  {"rlhf_ppo_beta": "0", "rlhf_ppo_lr": "0.0005"}),
+    ),
+    "after_ppo": (
+        Scenario("far-from-reference",
+                 {"en": "A policy far from its reference: k3's spread explodes",
+                  "zh": "远离参考模型的策略：k3 的分散程度急剧变大"},
+                 {"en": "At lean 4, the means of k1 and k3 still sit on the exact KL, but one token's k3 "
+                        "strays far more than k1's: r = π_ref/π is huge on the negative words the policy "
+                        "now avoids. k1 is still below zero for most tokens.",
+                  "zh": "倾向为 4 时，k1 和 k3 的均值仍落在精确 KL 上，但单个词元的 k3 比 k1 分散得多："
+                        "在策略如今回避的负面词上，r = π_ref/π 非常大。k1 仍然对大多数词元小于零。"},
+                 {"ap_kl_lean": "4"}),
+        Scenario("hurried-labeler",
+                 {"en": "Best-of-N with a hurried labeler's reward model",
+                  "zh": "用草率标注者的奖励模型做 best-of-N"},
+                 {"en": "The reward model learns from only 100 labels, 30 % of them reversed. Press Start "
+                        "in step 4: the proxy rises with every doubling of N, the gold score peaks and "
+                        "then falls.",
+                  "zh": "奖励模型只从 100 个标注中学习，其中 30% 是反的。在第 4 步点击“开始”："
+                        "N 每翻一倍代理分数都上升，金标准分数先达到峰值，然后下降。"},
+                 {"ap_bon_rm_pairs": "100", "ap_bon_rm_flip": "0.3"}),
+        Scenario("careful-labeler",
+                 {"en": "Best-of-N with the full reward model", "zh": "用完整的奖励模型做 best-of-N"},
+                 {"en": "All 981 labels, none reversed: the shipped reward model. Press Start in step 4: "
+                        "the gold score rises further and flattens, with no clear fall by N = 1024.",
+                  "zh": "全部 981 个标注、没有反转：随附的奖励模型。在第 4 步点击“开始”："
+                        "金标准分数升得更高然后趋平，到 N = 1024 也没有明显下降。"},
+                 {"ap_bon_rm_pairs": "981", "ap_bon_rm_flip": "0"}),
+        Scenario("big-groups",
+                 {"en": "Bigger groups: fewer silent prompts", "zh": "更大的组：更少沉默的提示"},
+                 {"en": "With G = 16 completions per prompt, a pass/fail group is far less likely to be all "
+                        "pass or all fail: press Start in step 2 and compare the share of groups with no "
+                        "signal with G = 4's.",
+                  "zh": "每个提示 16 个补全时，一个通过/失败的组全部通过或全部失败的可能性小得多："
+                        "在第 2 步点击“开始”，把没有信号的组所占比例与 G = 4 时比较。"},
+                 {"ap_noise_group": "16"}),
     ),
 }
 

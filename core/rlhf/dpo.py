@@ -122,12 +122,12 @@ def train_dpo(config: DPOConfig, lm, tokenizer, pairs: list[dict], prompts: list
     optimizer = torch.optim.Adam(policy.parameters(), lr=config.lr)
     order_rng = RunRandom(seed, device, stream="dpo-order").numpy
     start, measured = time.perf_counter(), {}
-    order = order_rng.permutation(len(train))
+    order, i = order_rng.permutation(len(train)), 0
     for step in range(1, config.max_updates + 1):
-        i = ((step - 1) * config.batch) % len(train)
-        if i < config.batch and step > 1:
-            order = order_rng.permutation(len(train))  # a new epoch, a new order
-        idx = order[i:i + config.batch]
+        if i >= len(train):  # every pair seen once: a new epoch, a new order
+            order, i = order_rng.permutation(len(train)), 0
+        idx = order[i:i + config.batch]  # an epoch's last batch may be smaller
+        i += config.batch
         batch_prompts, chosen, rejected = prompts_chosen_rejected([train[j] for j in idx])
         policy.train()
         logp_c = completion_logprobs(policy, tokenizer, batch_prompts, chosen, device)

@@ -148,3 +148,109 @@ def train_group(config: GroupConfig, lm, tokenizer, rm, prompts: list[str], seed
             "beta": float(config.beta), "lr": float(config.lr), WEIGHTS: policy.state_dict(),
         }
         config = apply_live(config, changes)
+
+
+# ---- the same policy, five baselines: how noisy is each gradient? ------------------------------
+
+BASELINES = ("none", "value", "grpo", "dr_grpo", "rloo")
+BASELINE_LABELS = {"none": "no baseline (REINFORCE)", "value": "learned value V(prompt) (PPO's critic)",
+                   **ESTIMATOR_LABELS}
+REWARDS = ("reward_model", "pass_fail")
+
+
+@dataclass
+class NoiseConfig:
+    reward: str = knob("pass_fail", "Reward", "reward_model: the reward model's score. pass_fail: 1 when the "
+                       "labeler's hidden score is positive, else 0 (a verifiable reward, as in GRPO's maths "
+                       "problems).", choices=REWARDS)
+    group: int = knob(4, "Completions per prompt G", "The group each baseline is taken from.", lo=2, hi=16)
+    batches: int = knob(16, "Batches", "Independent batches (each of the 6 prompts G times) the gradient's "
+                        "spread is measured over.", lo=4, hi=64)
+    device: str = "cpu"
+
+
+def baseline_advantages(rewards: torch.Tensor, values: torch.Tensor, baseline: str) -> torch.Tensor:
+    """(prompts, G) rewards and each prompt's value -> advantages under `baseline`."""
+    if baseline == "none":
+        return rewards
+    if baseline == "value":
+        return rewards - values.unsqueeze(-1)
+    return group_advantages(rewards, baseline)
+
+
+def _rewards(kind: str, rm, tokenizer, texts: list[str], device: str) -> torch.Tensor:
+    """The reward model's score, or pass/fail: 1 when the labeler's hidden score is positive
+    (a verifiable reward, the setting GRPO was made for, where whole groups tie)."""
+    from core.rlhf.labeler import gold_score
+    from core.rlhf.reward import encode_texts
+
+    if kind == "reward_model":
+        with torch.no_grad():
+            return rm(*encode_texts(tokenizer, texts, device)).float()
+    if kind == "pass_fail":
+        return torch.tensor([float(gold_score(t) > 0) for t in texts])
+    raise ValueError(f"unknown reward {kind!r}; choose from {', '.join(REWARDS)}.")
+
+
+def measure_gradient_noise(config: NoiseConfig, lm, tokenizer, rm, prompts: list[str], seed: int,
+                           new_tokens: int = 16, value_samples: int = 16) -> Iterator[dict]:
+    """The policy-gradient estimate  g = mean_i A_i grad log pi(y_i | x_i)  of one batch (each
+    prompt once, G completions each), under every baseline, for batch after batch from the
+    same policy `lm` (no update in between). One record per batch, over the batches so far.
+
+    A record holds, per baseline ("rows"), the trace of g's covariance over batches (its
+    variance, summed over all parameters), that variance divided by the squared norm of the
+    mean g (scale-free: GRPO's division by the std rescales g), and the mean |A|; per sampled
+    group ("groups"), its reward std and mean |A| under GRPO and Dr GRPO (the std's effect);
+    and the share of groups with no signal. The value baseline is each prompt's mean reward
+    over `value_samples` other completions: the V(prompt) a well-trained critic would give."""
+    from core.rlhf.model import Sampling, decode, sample
+    from core.rlhf.ppo_lm import completion_mask, next_token_logprobs, token_logprobs
+
+    group = config.group
+    if group < 2:
+        raise ValueError("a group baseline needs at least two completions per prompt.")
+    device = config.device
+    policy = copy.deepcopy(lm).to(device).eval()
+    rm = rm.to(device).eval()
+    params = [p for p in policy.parameters() if p.requires_grad]
+    coins = RunRandom(seed, device, stream="gradient-noise").torch
+    sampling = Sampling(new_tokens=new_tokens)
+
+    def draw(asked):
+        ids, mask, tokens = sample(policy, tokenizer, asked, sampling, coins)
+        texts = [p + " " + t for p, t in zip(asked, decode(tokenizer, tokens))]
+        return ids, mask, tokens, _rewards(config.reward, rm, tokenizer, texts, device)
+
+    values = draw([p for p in prompts for _ in range(value_samples)])[3].view(len(prompts), value_samples).mean(-1)
+    total = {b: 0.0 for b in BASELINES}
+    squares = {b: 0.0 for b in BASELINES}
+    size = {b: 0.0 for b in BASELINES}
+    groups, all_rewards = [], []
+    start = time.perf_counter()
+    for batch in range(1, config.batches + 1):
+        ids, mask, tokens, rewards = draw([p for p in prompts for _ in range(group)])
+        rewards = rewards.view(len(prompts), group)
+        all_rewards.append(rewards)
+        full_ids, full_mask = torch.cat([ids, tokens], 1), torch.cat([mask, torch.ones_like(tokens)], 1)
+        done = completion_mask(tokens, tokenizer.eos_token_id)
+        logp = (token_logprobs(next_token_logprobs(policy, full_ids, full_mask, new_tokens), tokens) * done).sum(-1)
+        for i, baseline in enumerate(BASELINES):
+            advantages = baseline_advantages(rewards, values, baseline).reshape(-1)
+            grads = torch.autograd.grad((advantages * logp).mean(), params, retain_graph=i < len(BASELINES) - 1)
+            g = torch.cat([x.flatten() for x in grads])
+            total[baseline] = total[baseline] + g
+            squares[baseline] += float(g @ g)
+            size[baseline] += float(advantages.abs().mean())
+        grpo, dr = grpo_advantages(rewards), grpo_advantages(rewards, scale=False)
+        groups += [{"std": float(rewards[k].std()), "grpo": float(grpo[k].abs().mean()),
+                    "dr_grpo": float(dr[k].abs().mean())} for k in range(len(prompts))]
+        rows = []
+        for baseline in BASELINES:
+            mean = total[baseline] / batch
+            variance = (squares[baseline] - batch * float(mean @ mean)) / max(batch - 1, 1)
+            rows.append({"baseline": baseline, "variance": variance,
+                         "noise_to_signal": variance / max(float(mean @ mean), 1e-30),
+                         "mean_abs_advantage": size[baseline] / batch})
+        yield {"update": batch, "rows": rows, "groups": list(groups), "time_s": time.perf_counter() - start,
+               "no_signal": no_signal_share(torch.cat(all_rewards), tol=1e-6)}

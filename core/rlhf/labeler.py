@@ -76,6 +76,13 @@ def pairs_from_json(text: str | bytes, limit: int = 100_000) -> list[dict]:
     return out
 
 
+def careless_labels(pairs: list[dict], n: int, flip: float, seed: int) -> list[dict]:
+    """The first `n` pairs, each preference reversed with probability `flip`: what a hurried
+    labeler would have given (a weaker reward model for the same prompts)."""
+    rng = np.random.default_rng([seed, 7])
+    return [{**p, "preferred": 1 - p["preferred"]} if rng.random() < flip else dict(p) for p in pairs[:n]]
+
+
 def simulated_pairs(model, tokenizer, prompts: list[str], n: int, seed: int, flip: float = 0.0,
                     new_tokens: int = 16) -> list[dict]:
     """Sample two completions for each of n prompts (cycling through `prompts`) and let the

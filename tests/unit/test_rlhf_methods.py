@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from core.ppo import proportional_beta
-from core.rlhf.best_of_n import best_of_n, best_of_n_kl
+from core.rlhf.best_of_n import best_of_n, best_of_n_kl, doublings
+from core.rlhf.frontier import method_trails
+from core.rlhf.labeler import careless_labels
 from core.rlhf.dpo import dpo_loss, implicit_accuracy
 from core.rlhf.group_baselines import grpo_advantages, no_signal_share, rloo_advantages
 from core.rlhf.kl_estimators import exact_kl, k1, k2, k3, loss_gradients, moments
@@ -123,3 +125,31 @@ def test_proportional_controller_on_worked_inputs():
     assert proportional_beta(0.1, 1.9, 2.0, 32, 10_000) == pytest.approx(0.1 * (1 - 0.05 * 32 / 10_000))
     assert proportional_beta(0.1, 2.0, 2.0, 32, 10_000) == pytest.approx(0.1)
     assert proportional_beta(0.1, 0.0, 2.0, 10_000, 10_000) == pytest.approx(0.08)  # clipped at -20 %
+
+
+def test_careless_labels_reverse_the_asked_share_of_the_first_n():
+    pairs = [{"prompt": "p", "a": str(i), "b": "x", "preferred": i % 2} for i in range(200)]
+    assert careless_labels(pairs, 50, 0.0, seed=0) == pairs[:50]
+    assert [p["preferred"] for p in careless_labels(pairs, 10, 1.0, seed=0)] == [1 - i % 2 for i in range(10)]
+    half = careless_labels(pairs, 200, 0.5, seed=3)
+    flipped = sum(a["preferred"] != b["preferred"] for a, b in zip(half, pairs))
+    assert 70 < flipped < 130 and half == careless_labels(pairs, 200, 0.5, seed=3)
+    assert pairs[0]["preferred"] == 0  # the originals are untouched
+
+
+def test_doublings():
+    assert doublings(1) == [1]
+    assert doublings(16) == [1, 2, 4, 8, 16]
+    assert doublings(100) == [1, 2, 4, 8, 16, 32, 64, 100]
+
+
+def test_method_trails_smooth_only_the_sampled_rl_runs():
+    records = ([{"method": "PPO", "smooth": True, "update": u, "kl": float(u), "rm_reward": 2.0 * u, "gold": 1.0}
+                for u in (1, 2, 3, 4)]
+               + [{"method": "best-of-N", "smooth": False, "update": i, "n": n, "kl": float(n), "rm_reward": 0.0,
+                   "gold": float(-i)} for i, n in enumerate((1, 2, 4), start=1)])
+    trails = method_trails(records, window=2)
+    assert list(trails) == ["PPO", "best-of-N"]
+    assert trails["PPO"]["kl"].tolist() == [1.5, 2.5, 3.5] and trails["PPO"]["proxy"].tolist() == [3.0, 5.0, 7.0]
+    assert trails["PPO"]["update"].tolist() == [2, 3, 4]
+    assert trails["best-of-N"]["kl"].tolist() == [1.0, 2.0, 4.0] and trails["best-of-N"]["update"].tolist() == [1, 2, 4]
