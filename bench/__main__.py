@@ -31,7 +31,7 @@ GROUPS = {
     "classroom": (classroom.run, classroom.FIGURES),
     "rlhf_gpu": (rlhf_gpu.run, ("rlhf_gpu_ppo_update_s_tiny", "rlhf_gpu_ppo_update_s_large",
                                 "rlhf_gpu_large_parameters")),
-    "after_ppo": (after_ppo.run, ("grpo_update_s", "dpo_step_s")),
+    "after_ppo": (after_ppo.run, ("grpo_update_s", "dpo_step_s", "frontier_all_methods_s")),
     "rlhf": (rlhf.run, ("rlhf_rm_train_s", "rlhf_ppo_update_s", "rlhf_demo_total_s", "rlhf_peak_rss_mb")),
 }
 RESULTS = Path(__file__).resolve().parent / "results.json"

@@ -33,6 +33,16 @@ const last = (t) => { const y = ys(t); return y.length ? y[y.length - 1] : NaN; 
 const named = (part, name) => traces(part).find(t => t.name === name);
 """
 
+# the best-of-N chart: the proxy never falls, the gold has fallen from its peak by 0.3 or more
+BON_TURNED = """(() => {
+    const t = traces('Best-of-N: the proxy against the gold');
+    const proxy = t.find(u => /proxy/.test(u.name)), gold = t.find(u => /gold/.test(u.name));
+    if (!proxy || !gold) return false;
+    const p = ys(proxy), g = ys(gold), peak = Math.max(...g);
+    return g.length >= 3 && p.every((v, i) => i === 0 || v >= p[i - 1]) && peak > g[0]
+        && g[g.length - 1] < peak - 0.3;
+})()"""
+
 # slug -> (page path, what to press after the pick, the effect as a JS expression)
 CHECKS = {
     # π(best arm) falls at an update where it was not sampled, with every reward positive
@@ -123,6 +133,20 @@ CHECKS = {
         if (g.length < 8) return false;
         const peak = Math.max(...g), top = Math.max(...p);
         return peak > g[0] && g[g.length - 1] < peak - 0.3 * (peak - g[0]) && p[p.length - 1] >= 0.95 * top;
+    })()"""),
+    # at lean 4 one token's k3 strays more than k1 and k2, and k1 is still mostly below zero
+    "far-from-reference": ("after-ppo", (), """(() => {
+        if (!traces('estimate at lean 4').length) return false;
+        const k1 = named('strays', 'std of k1'), k3 = named('strays', 'std of k3'), neg = named('strays', 'P(k1 < 0) (right axis)');
+        return !!(k1 && k3 && neg) && last(k3) > last(k1) && last(neg) > 0.5;
+    })()"""),
+    # the best-of-N proxy rises with N while the gold peaks and falls
+    "hurried-labeler": ("after-ppo", ("ap_bon_run_start",), BON_TURNED),
+    "careful-labeler": ("after-ppo", ("ap_bon_run_start",), BON_TURNED),
+    # with G = 16 fewer than one group in ten has no signal (G = 4: one in five)
+    "big-groups": ("after-ppo", ("ap_noise_run_start",), """(() => {
+        const m = [...document.querySelectorAll("[data-testid='stMetric']")].find(e => e.innerText.includes('no signal'));
+        return !!m && traces('Gradient noise of each baseline').length > 0 && parseFloat(m.innerText.split('\\n').pop()) < 10;
     })()"""),
 }
 

@@ -161,9 +161,10 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
         Scenario("careful-labeler",
                  {"en": "Best-of-N with the full reward model", "zh": "用完整的奖励模型做 best-of-N"},
                  {"en": "All 981 labels, none reversed: the shipped reward model. Press Start in step 4: "
-                        "the gold score rises further and flattens, with no clear fall by N = 1024.",
+                        "the gold score climbs higher than with the hurried labeler's and turns later, "
+                        "only after a few hundred samples.",
                   "zh": "全部 981 个标注、没有反转：随附的奖励模型。在第 4 步点击“开始”："
-                        "金标准分数升得更高然后趋平，到 N = 1024 也没有明显下降。"},
+                        "金标准分数比用草率标注者时升得更高，转折也来得更晚，要到几百个样本之后。"},
                  {"ap_bon_rm_pairs": "981", "ap_bon_rm_flip": "0"}),
         Scenario("big-groups",
                  {"en": "Bigger groups: fewer silent prompts", "zh": "更大的组：更少沉默的提示"},

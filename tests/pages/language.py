@@ -18,7 +18,7 @@ from ui.i18n import tr
 # words a Chinese text keeps in English: names, and the code names of CleanRL's diagnostics
 KEPT = {
     # people, papers, projects, libraries
-    "barto", "sutton", "huang", "schulman", "ouyang", "gao", "ziegler", "cleanrl", "instructgpt", "gymnasium",
+    "barto", "sutton", "huang", "schulman", "ouyang", "gao", "ziegler", "liu", "rafailov", "bradley", "terry", "dr", "cleanrl", "instructgpt", "gymnasium",
     "pytorch", "streamlit", "playground", "rlhf", "openai", "williams", "al", "et",
     # environments, models, algorithms named in English in Chinese texts
     "cartpole", "acrobot", "gpt", "reinforce", "adam", "softmax", "tanh", "relu", "token", "tokens",
