@@ -80,9 +80,10 @@ def _localize(fig: go.Figure) -> go.Figure:
     for trace in fig.data:
         if getattr(trace, "name", None):
             trace.name = tr(trace.name)
-        x = getattr(trace, "x", None)
-        if isinstance(x, (tuple, list)) and x and all(isinstance(v, str) for v in x):  # categories
-            trace.x = [tr(v) for v in x]
+        for axis_name in ("x", "y"):  # categories
+            values = getattr(trace, axis_name, None)
+            if isinstance(values, (tuple, list)) and values and all(isinstance(v, str) for v in values):
+                setattr(trace, axis_name, [tr(v) for v in values])
         text = getattr(trace, "text", None)
         if isinstance(text, str):
             trace.text = tr(text)
@@ -759,6 +760,10 @@ def with_ghost(fig: go.Figure, ghost_fig: go.Figure | None) -> go.Figure:
 ESTIMATOR_COLORS = {"k1": PALETTE[0], "k2": PALETTE[1], "k3": PALETTE[2]}
 
 
+LEGEND_INSIDE = dict(legend=dict(orientation="v", x=0.02, xanchor="left", y=0.98, yanchor="top",
+                                 bgcolor="rgba(255,255,255,0.8)"))
+
+
 def _at_lean(layout: dict, lean: float) -> dict:
     """A dotted line at the slider's lean."""
     layout["shapes"] = [dict(type="line", x0=lean, x1=lean, xref="x", y0=0, y1=1, yref="paper",
@@ -779,7 +784,7 @@ def estimator_means(rows: list[dict], lean: float, *, title: str, height: int = 
                                                                dash="dash" if name == "k3" else "solid"),
                                marker=dict(size=5)))
     layout = _layout_dict(title, "the policy's lean (0: π = π_ref)", "nats per token", height, revision=title)
-    layout.update(LEGEND_ABOVE)
+    layout.update(LEGEND_INSIDE)  # the top left is empty: every curve starts at 0
     return _figure(traces, _at_lean(layout, lean))
 
 
@@ -798,7 +803,8 @@ def estimator_spread(rows: list[dict], lean: float, *, title: str, height: int =
     layout["yaxis"]["type"] = "log"
     layout["yaxis2"] = dict(title=dict(text="P(k1 < 0)"), overlaying="y", side="right", range=[0, 1],
                             tickformat=".0%", showgrid=False)
-    layout.update(LEGEND_ABOVE)
+    layout.update(LEGEND_INSIDE)
+    layout["legend"].update(x=0.98, xanchor="right", y=0.02, yanchor="bottom")  # the bottom right stays empty
     return _figure(traces, _at_lean(layout, lean))
 
 
@@ -811,8 +817,9 @@ def estimate_histograms(values: dict[str, np.ndarray], *, title: str, height: in
     traces = [dict(type="histogram", x=_series(v), name=name, opacity=0.55,
                    xbins=dict(start=lo, end=cut, size=size), marker=dict(color=ESTIMATOR_COLORS[name]))
               for name, v in values.items()]
-    layout = _layout_dict(title, "one token's estimate (nats; the top 1 % cut off)", "tokens", height,
+    layout = _layout_dict(title, "one token's estimate (nats; the top 1 % cut off)", "tokens (log scale)", height,
                           revision="estimate_histograms")
+    layout["yaxis"]["type"] = "log"  # most tokens are no sentiment word, where every estimate is near 0
     layout.update(LEGEND_ABOVE, barmode="overlay",
                   shapes=[dict(type="line", x0=0, x1=0, xref="x", y0=0, y1=1, yref="paper",
                                line=dict(color="black", width=1))])
@@ -822,14 +829,17 @@ def estimate_histograms(values: dict[str, np.ndarray], *, title: str, height: in
 @localized
 def baseline_noise(rows: list[dict], labels: dict[str, str], *, title: str, height: int = 360) -> go.Figure:
     """Each baseline's gradient noise at the same policy: the trace of the gradient's covariance
-    over batches divided by the squared length of its mean (scale-free)."""
-    names = [labels[r["baseline"]] for r in rows]
-    traces = [dict(type="bar", x=names, y=_series([r["noise_to_signal"] for r in rows]),
-                   marker=dict(color=[PALETTE[i % len(PALETTE)] for i in range(len(rows))]),
+    over batches divided by the squared length of its mean (scale-free). Horizontal bars: the
+    baselines' names read whole."""
+    rows = rows[::-1]  # the first baseline on top
+    traces = [dict(type="bar", orientation="h", y=[labels[r["baseline"]] for r in rows],
+                   x=_series([r["noise_to_signal"] for r in rows]),
+                   marker=dict(color=[PALETTE[(len(rows) - 1 - i) % len(PALETTE)] for i in range(len(rows))]),
                    text=[f"{r['noise_to_signal']:.2f}" for r in rows], textposition="outside",
                    name="noise ÷ signal")]
-    layout = _layout_dict(title, "baseline", "gradient variance ÷ |mean gradient|²", height, revision=title)
-    layout.update(showlegend=False)
+    layout = _layout_dict(title, "gradient variance ÷ |mean gradient|²", "", height, revision=title)
+    layout["xaxis"]["range"] = [0, 1.25 * max([r["noise_to_signal"] for r in rows] + [1e-9])]  # room for the labels
+    layout.update(showlegend=False, margin=dict(l=10, r=20, t=60, b=40))
     return _figure(traces, layout)
 
 

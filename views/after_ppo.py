@@ -82,19 +82,18 @@ left, right = st.columns(2)
 left.plotly_chart(charts.estimate_histograms(values, title=f"One token's estimate at lean {estimators.lean:g}"),
                   key="fig_kl_hist")
 with right:
-    st.markdown(tr("**On these samples**, summed over each completion's tokens"))
-    st.dataframe([{tr("estimator"): r["estimator"],
-                   tr("mean per completion"): round(r["mean per completion"], 3),
-                   tr("exact KL per completion"): round(r["exact KL per completion"], 3),
-                   tr("std per completion"): round(r["std per completion"], 3),
-                   tr("tokens below zero"): f"{r['share below zero']:.0%}"} for r in table],
+    st.markdown(tr("**On these samples**, per completion (summed over its tokens)"))
+    st.dataframe([{tr("estimator"): r["estimator"], tr("mean"): round(r["mean per completion"], 3),
+                   tr("exact KL"): round(r["exact KL per completion"], 3),
+                   tr("std"): round(r["std per completion"], 3),
+                   tr("tokens < 0"): f"{r['share below zero']:.0%}"} for r in table],
                  hide_index=True, key="table_kl")
-    st.markdown(tr("**Used as a loss**: its expected gradient beside each KL's (cosine 1: the same direction)"))
-    st.dataframe([{tr("loss"): r["loss"],
-                   tr("cos with ∇KL(π‖π_ref)"): _number(r["cos with ∇KL(π‖π_ref)"]),
-                   tr("cos with ∇KL(π_ref‖π)"): _number(r["cos with ∇KL(π_ref‖π)"]),
-                   tr("size ÷ ∇KL(π‖π_ref)'s"): _number(r["size ÷ ∇KL(π‖π_ref)'s"])} for r in agreement],
-                 hide_index=True, key="table_kl_grad")
+st.markdown(tr("**Used as a loss**: its expected gradient beside each KL's (cosine 1: the same direction)"))
+st.dataframe([{tr("loss"): r["loss"],
+               tr("cos with ∇KL(π‖π_ref)"): _number(r["cos with ∇KL(π‖π_ref)"]),
+               tr("cos with ∇KL(π_ref‖π)"): _number(r["cos with ∇KL(π_ref‖π)"]),
+               tr("size ÷ ∇KL(π‖π_ref)'s"): _number(r["size ÷ ∇KL(π‖π_ref)'s"])} for r in agreement],
+             hide_index=True, key="table_kl_grad")
 
 # ---- 2. group baselines -------------------------------------------------------------------------
 st.header(tr("2 · The group as the baseline: GRPO and RLOO"))
@@ -174,7 +173,7 @@ def draw_dpo(run, records):
     left, right = st.columns(2)
     left.plotly_chart(charts.legend_above(charts.lines(
         seen, "update", {"reward model (proxy)": "rm_reward", "labeler's hidden score (gold)": "gold"},
-        title="Reward of its samples", xtitle="step", ytitle="mean per completion", height=300)),
+        title="Reward", xtitle="step", ytitle="mean per completion", height=300)),
         key="fig_dpo_reward")
     right.plotly_chart(charts.legend_above(charts.lines(
         seen, "update", {"KL to the reference": "kl"}, title="KL(π ‖ π_ref) per completion",

@@ -84,7 +84,7 @@ def noise():
 def test_claim_4_every_baseline_lowers_the_noise(noise):
     at, figs = noise
     bars = trace(figs["fig_group_noise"], "noise ÷ signal")
-    values = dict(zip(bars["x"], flat(bars["y"])))
+    values = dict(zip(bars["y"], flat(bars["x"])))
     none = values.pop("no baseline (REINFORCE)")
     assert all(v < none for v in values.values()), values
     assert values["RLOO (leave one out)"] == pytest.approx(values["Dr GRPO (mean only)"], rel=1e-3)

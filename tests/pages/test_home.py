@@ -1,3 +1,6 @@
+from ui.path import PATH
+
+
 def test_home_renders_the_loop_the_path_and_the_guide(app):
     at = app()
     assert not at.exception
@@ -8,7 +11,7 @@ def test_home_renders_the_loop_the_path_and_the_guide(app):
     for stop in ("Policy gradient", "Baseline", "PPO", "RLHF on a tiny GPT-2"):
         assert stop in text
     cards = [link for link in at.get("page_link") if link.proto.label == "Open →"]
-    assert len(cards) == 7  # one card per page of the path, each with its link
+    assert len(cards) == len(PATH)  # one card per page of the path, each with its link
     assert "As a student" in text and "As an instructor" in text
 
 
