@@ -142,7 +142,12 @@ CHECKS = {
     })()"""),
     # the best-of-N proxy rises with N while the gold peaks and falls
     "hurried-labeler": ("after-ppo", ("ap_bon_run_start",), BON_TURNED),
-    "careful-labeler": ("after-ppo", ("ap_bon_run_start",), BON_TURNED),
+    # with the full reward model the gold climbs past 1.5 (the hurried labeler's peak: about 1.3)
+    "careful-labeler": ("after-ppo", ("ap_bon_run_start",), """(() => {
+        const t = traces('Best-of-N: the proxy against the gold');
+        const gold = t.find(u => /gold/.test(u.name));
+        return !!gold && location.search.includes('ap_bon_rm_pairs=981') && Math.max(...ys(gold)) > 1.5;
+    })()"""),
     # with G = 16 fewer than one group in ten has no signal (G = 4: one in five)
     "big-groups": ("after-ppo", ("ap_noise_run_start",), """(() => {
         const m = [...document.querySelectorAll("[data-testid='stMetric']")].find(e => e.innerText.includes('no signal'));
@@ -179,7 +184,7 @@ def time_scenario(browser, url: str, page_slug: str, scenario) -> tuple[float, b
         page.locator(f".st-key-{page_slug}_scenario input").click()
         start = time.perf_counter()
         page.get_by_role("option", name=scenario.title["en"]).click()
-        page.get_by_text("Look for:").wait_for(timeout=30_000)
+        page.get_by_text("Look for:", exact=True).wait_for(timeout=30_000)
         for what in presses:
             _press(page, what)
         try:

@@ -161,10 +161,10 @@ SCENARIOS: dict[str, tuple[Scenario, ...]] = {
         Scenario("careful-labeler",
                  {"en": "Best-of-N with the full reward model", "zh": "用完整的奖励模型做 best-of-N"},
                  {"en": "All 981 labels, none reversed: the shipped reward model. Press Start in step 4: "
-                        "the gold score climbs higher than with the hurried labeler's and turns later, "
-                        "only after a few hundred samples.",
+                        "within a few doublings of N the gold score climbs past 1.5, above the hurried "
+                        "labeler's peak; it turns too, but only after a few hundred samples.",
                   "zh": "全部 981 个标注、没有反转：随附的奖励模型。在第 4 步点击“开始”："
-                        "金标准分数比用草率标注者时升得更高，转折也来得更晚，要到几百个样本之后。"},
+                        "N 翻倍几次之后，金标准分数就超过 1.5，高于草率标注者时的峰值；它也会转折，但要到几百个样本之后。"},
                  {"ap_bon_rm_pairs": "981", "ap_bon_rm_flip": "0"}),
         Scenario("big-groups",
                  {"en": "Bigger groups: fewer silent prompts", "zh": "更大的组：更少沉默的提示"},

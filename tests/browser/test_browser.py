@@ -204,7 +204,7 @@ def test_a_scenario_link_round_trips(app_url, browser):
         open_page(first, f"{app_url}/critics")
         first.locator(".st-key-critics_scenario input").click()
         first.get_by_role("option", name="TD with a large α oscillates").click()
-        first.get_by_text("Look for:").filter(visible=True).first.wait_for(timeout=30_000)
+        first.get_by_text("Look for:", exact=True).filter(visible=True).first.wait_for(timeout=30_000)
         first.wait_for_function("() => location.search.includes('cr_alpha_td=0.5')", timeout=10_000)
         link = first.url
     finally:
@@ -212,7 +212,7 @@ def test_a_scenario_link_round_trips(app_url, browser):
     second = browser.new_page(viewport={"width": 1280, "height": 720})
     try:
         open_page(second, link)
-        second.get_by_text("Look for:").filter(visible=True).first.wait_for(timeout=30_000)
+        second.get_by_text("Look for:", exact=True).filter(visible=True).first.wait_for(timeout=30_000)
         value = second.locator(".st-key-cr_alpha_td [data-testid='stSliderThumbValue']").filter(visible=True).first
         value.wait_for(timeout=30_000)
         assert value.inner_text() == "0.50"
@@ -258,7 +258,7 @@ def test_a_shared_deep_link_opens_cleanly_on_a_fresh_server(browser):
     try:
         wait_healthy(port)
         open_page(fresh, f"http://127.0.0.1:{port}/policy-gradient?scenario=positive-rewards")
-        fresh.get_by_text("Look for:").filter(visible=True).first.wait_for(timeout=30_000)
+        fresh.get_by_text("Look for:", exact=True).filter(visible=True).first.wait_for(timeout=30_000)
         fresh.wait_for_timeout(1000)
         assert fresh.get_by_text("Page not found").count() == 0
         assert fresh.locator("[role='dialog']").count() == 0
