@@ -32,9 +32,10 @@ def _number(value: Any) -> float | int | None:
     return None
 
 
-def flatten(record: dict) -> dict[str, float | int | None]:
-    """One record as named numbers: scalars as they are, arrays one column per entry."""
-    out: dict[str, float | int | None] = {}
+def flatten(record: dict, labels: bool = False) -> dict[str, float | int | str | None]:
+    """One record as named numbers: scalars as they are, arrays one column per entry; with
+    `labels`, text fields too (which method a row belongs to, on a chart of several)."""
+    out: dict[str, float | int | str | None] = {}
     variants, seeds = record.get("variants"), record.get("seeds")
     for key, value in record.items():
         if key.startswith("_") or key in ("variants", "seeds", "variants_of"):
@@ -50,11 +51,13 @@ def flatten(record: dict) -> dict[str, float | int | None]:
                     out[f"{key}[{','.join(map(str, index))}]"] = _number(value[index])
         elif _number(value) is not None or value is None:
             out[key] = _number(value)
+        elif labels and isinstance(value, str):
+            out[key] = value
     return out
 
 
 def metrics_csv(records: list[dict]) -> str:
-    rows = [flatten(r) for r in records]
+    rows = [flatten(r, labels=True) for r in records]
     columns = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")

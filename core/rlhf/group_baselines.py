@@ -253,4 +253,6 @@ def measure_gradient_noise(config: NoiseConfig, lm, tokenizer, rm, prompts: list
                          "noise_to_signal": variance / max(float(mean @ mean), 1e-30),
                          "mean_abs_advantage": size[baseline] / batch})
         yield {"update": batch, "rows": rows, "groups": list(groups), "time_s": time.perf_counter() - start,
-               "no_signal": no_signal_share(torch.cat(all_rewards), tol=1e-6)}
+               "no_signal": no_signal_share(torch.cat(all_rewards), tol=1e-6),
+               # the rows again as named numbers, for the page's metrics export
+               **{f"{r['baseline']}_{k}": r[k] for r in rows for k in ("variance", "noise_to_signal")}}

@@ -35,6 +35,13 @@ def test_csv_and_json_hold_every_record():
     assert json.loads(metrics_json(records, "ppo"))["records"][2]["time_s"] == 1.5
 
 
+def test_csv_keeps_which_method_a_row_belongs_to_and_json_stays_numbers():
+    records = [{"method": "PPO β=0.05", "update": 1, "kl": 0.5}, {"method": "best-of-N", "update": 1, "kl": 0.2}]
+    rows = list(csv.DictReader(io.StringIO(metrics_csv(records))))
+    assert [r["method"] for r in rows] == ["PPO β=0.05", "best-of-N"]
+    assert "method" not in json.loads(metrics_json(records, "ap_frontier"))["records"][0]
+
+
 def test_config_json_round_trips_the_dataclass():
     text = config_json("ppo", PPOConfig(lr=0.001), seeds=[0, 1])
     data = json.loads(text)

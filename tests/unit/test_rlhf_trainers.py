@@ -155,6 +155,7 @@ def test_gradient_noise_per_batch_rloo_is_dr_grpo_scaled(shipped):
     assert rows["rloo"]["noise_to_signal"] == pytest.approx(rows["dr_grpo"]["noise_to_signal"], rel=1e-3)
     assert rows["rloo"]["variance"] == pytest.approx(rows["dr_grpo"]["variance"] * (4 / 3) ** 2, rel=1e-3)
     assert 0 <= records[-1]["no_signal"] <= 1 and len(records[-1]["groups"]) == 3 * len(PROMPTS)
+    assert records[-1]["rloo_noise_to_signal"] == rows["rloo"]["noise_to_signal"]  # named for the export
     again = list(measure_gradient_noise(config, lm, tok, rm, list(PROMPTS), seed=0, new_tokens=6, value_samples=4))
     assert again[-1]["rows"] == records[-1]["rows"]
     scored = list(measure_gradient_noise(dataclasses.replace(config, reward="reward_model", batches=2), lm, tok, rm,
