@@ -784,7 +784,8 @@ def estimator_means(rows: list[dict], lean: float, *, title: str, height: int = 
                                                                dash="dash" if name == "k3" else "solid"),
                                marker=dict(size=5)))
     layout = _layout_dict(title, "the policy's lean (0: π = π_ref)", "nats per token", height, revision=title)
-    layout.update(LEGEND_INSIDE)  # the top left is empty: every curve starts at 0
+    layout.update(LEGEND_INSIDE)
+    layout["legend"].update(x=0.98, xanchor="right", y=0.02, yanchor="bottom")  # under the curves' far end
     return _figure(traces, _at_lean(layout, lean))
 
 
@@ -800,29 +801,46 @@ def estimator_spread(rows: list[dict], lean: float, *, title: str, height: int =
                            mode="lines", yaxis="y2", line=dict(color=ESTIMATOR_COLORS["k1"], width=2, dash="dot")))
     layout = _layout_dict(title, "the policy's lean (0: π = π_ref)", "std of one token's estimate (nats, log)",
                           height, revision=title)
-    layout["yaxis"]["type"] = "log"
+    layout["yaxis"].update(type="log", **log_ticks([r[f"{name}_std"] for r in rows[1:] for name in ESTIMATOR_COLORS]))
     layout["yaxis2"] = dict(title=dict(text="P(k1 < 0)"), overlaying="y", side="right", range=[0, 1],
-                            tickformat=".0%", showgrid=False)
+                            tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", showgrid=False)
     layout.update(LEGEND_INSIDE)
     layout["legend"].update(x=0.98, xanchor="right", y=0.02, yanchor="bottom")  # the bottom right stays empty
     return _figure(traces, _at_lean(layout, lean))
 
 
 @localized
-def estimate_histograms(values: dict[str, np.ndarray], *, title: str, height: int = 340) -> go.Figure:
-    """The sampled tokens' k1, k2 and k3 (k1 is the only one ever below zero)."""
-    cut = float(np.quantile(np.concatenate(list(values.values())), 0.99)) if values else 1.0
-    lo = min(float(np.min(values["k1"])) if len(values.get("k1", [])) else 0.0, 0.0)
-    size = max((cut - lo) / 60, 1e-3)
-    traces = [dict(type="histogram", x=_series(v), name=name, opacity=0.55,
-                   xbins=dict(start=lo, end=cut, size=size), marker=dict(color=ESTIMATOR_COLORS[name]))
-              for name, v in values.items()]
-    layout = _layout_dict(title, "one token's estimate (nats; the top 1 % cut off)", "tokens (log scale)", height,
-                          revision="estimate_histograms")
-    layout["yaxis"]["type"] = "log"  # most tokens are no sentiment word, where every estimate is near 0
-    layout.update(LEGEND_ABOVE, barmode="overlay",
-                  shapes=[dict(type="line", x0=0, x1=0, xref="x", y0=0, y1=1, yref="paper",
-                               line=dict(color="black", width=1))])
+def estimate_quantiles(values: dict[str, np.ndarray], *, title: str, height: int = 340) -> go.Figure:
+    """Each estimator's sampled per-token values sorted, against the share of tokens at or
+    below them (its quantile function): where k1's curve crosses zero is the share of tokens
+    whose k1 is negative, marked. The y-axis shows the middle 98 % of all the values."""
+    traces, lows, highs = [], [], []
+    for name, v in values.items():
+        v = np.sort(np.asarray(v, dtype=float))
+        if not len(v):
+            continue
+        share = (np.arange(len(v)) + 0.5) / len(v)
+        keep = np.unique(np.linspace(0, len(v) - 1, min(len(v), MAX_POINTS)).astype(int))
+        traces.append(_scatter(share[keep], v[keep], name=name, mode="lines",
+                               line=dict(color=ESTIMATOR_COLORS[name], width=2.5)))
+        lows.append(np.quantile(v, 0.01))
+        highs.append(np.quantile(v, 0.99))
+    layout = _layout_dict(title, "share of the sampled tokens", "one token's estimate (nats)", height,
+                          revision="estimate_quantiles")
+    layout["xaxis"].update(tickformat=".0%", range=[0, 1])
+    if lows:
+        lo, hi = min(min(lows), 0.0), max(highs)
+        pad = 0.05 * (hi - lo or 1.0)
+        layout["yaxis"]["range"] = [lo - pad, hi + pad]
+    shapes = [dict(type="line", x0=0, x1=1, xref="x", y0=0, y1=0, yref="y", line=dict(color="black", width=1))]
+    annotations = []
+    if len(values.get("k1", [])):
+        below = float(np.mean(np.asarray(values["k1"]) < 0))
+        shapes.append(dict(type="line", x0=below, x1=below, xref="x", y0=0, y1=1, yref="paper",
+                           line=dict(color=ESTIMATOR_COLORS["k1"], dash="dot", width=1.5)))
+        annotations.append(dict(x=below, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
+                                text=f"k1 < 0 for {below:.0%} of tokens", font=dict(color=ESTIMATOR_COLORS["k1"])))
+    layout.update(LEGEND_INSIDE, shapes=shapes, annotations=annotations)
     return _figure(traces, layout)
 
 
@@ -837,7 +855,7 @@ def baseline_noise(rows: list[dict], labels: dict[str, str], *, title: str, heig
                    marker=dict(color=[PALETTE[(len(rows) - 1 - i) % len(PALETTE)] for i in range(len(rows))]),
                    text=[f"{r['noise_to_signal']:.2f}" for r in rows], textposition="outside",
                    name="noise ÷ signal")]
-    layout = _layout_dict(title, "gradient variance ÷ |mean gradient|²", "", height, revision=title)
+    layout = _layout_dict(title, "variance ÷ squared mean", "", height, revision=title)
     layout["xaxis"]["range"] = [0, 1.25 * max([r["noise_to_signal"] for r in rows] + [1e-9])]  # room for the labels
     layout.update(showlegend=False, margin=dict(l=10, r=20, t=60, b=40))
     return _figure(traces, layout)
@@ -853,7 +871,7 @@ def group_weights(groups: list[dict], *, title: str, height: int = 360) -> go.Fi
                        marker=dict(color=color, size=7, opacity=0.6))
               for key, name, color in (("grpo", "GRPO (÷ group std)", PALETTE[0]),
                                        ("dr_grpo", "Dr GRPO (mean only)", PALETTE[1]))]
-    layout = _layout_dict(title, "std of the group's G rewards", "mean |advantage| in the group", height,
+    layout = _layout_dict(title, "std of the group's G scores", "mean |advantage| in the group", height,
                           revision=title)
     layout.update(LEGEND_ABOVE)
     return _figure(traces, layout)
@@ -884,33 +902,34 @@ def best_of_n_curve(records: list[dict], *, title: str, height: int = 380) -> go
     return _figure(traces, layout)
 
 
-FAMILY_COLORS = {"PPO": PALETTE[0], "GRPO": PALETTE[2], "RLOO": PALETTE[4], "DPO": PALETTE[1],
-                 "best-of-N": PALETTE[3]}
-
-
 @localized
 def method_frontier(trails: dict, score: str, *, title: str, height: int = 460) -> go.Figure:
     """`score` ("gold" or "proxy") against the KL spent, one trail per method
     (core.rlhf.frontier.method_trails), ending in a large dot. KL on a log axis."""
-    traces, all_kl = [], []
-    dashes = {}
-    for method, t in trails.items():
+    traces, all_kl, shapes, annotations = [], [], [], []
+    seen_families = []
+    for i, (method, t) in enumerate(trails.items()):
         family = method.split(" ")[0]
-        dash = dashes.setdefault(family, [])
         kl, y = np.asarray(t["kl"], dtype=float), np.asarray(t[score], dtype=float)
-        keep = kl > 0  # best-of-1 spends no KL: no place on a log axis
+        keep = kl > 0  # best-of-1 spends no KL: no place on a log axis (the start line below)
+        if not keep.all() and len(y):
+            shapes.append(dict(type="line", x0=0, x1=1, xref="paper", y0=float(y[~keep][0]), y1=float(y[~keep][0]),
+                               yref="y", line=dict(color="gray", dash="dot", width=1)))
+            annotations.append(dict(x=0, y=float(y[~keep][0]), xref="paper", yref="y", xanchor="left",
+                                    yanchor="bottom", showarrow=False, font=dict(color="gray", size=11),
+                                    text="the pretrained policy (KL 0, every method's start)"))
         all_kl += kl[keep].tolist()
-        color = FAMILY_COLORS.get(family, PALETTE[len(traces) % len(PALETTE)])
+        color = PALETTE[i % len(PALETTE)]
         sizes = [4] * (int(keep.sum()) - 1) + [14]
+        dash = "dash" if family in seen_families else "solid"  # the second of a family: dashed
+        seen_families.append(family)
         traces.append(dict(type="scatter", x=kl[keep].tolist(), y=y[keep].tolist(), name=method,
-                           mode="lines+markers", line=dict(color=color, width=2,
-                                                           dash=("solid", "dash", "dot")[len(dash) % 3]),
-                           marker=dict(color=color, size=sizes)))
-        dash.append(method)
+                           mode="lines+markers", line=dict(color=color, width=2, dash=dash),
+                           marker=dict(color=color, size=sizes, line=dict(color="white", width=1))))
     ytitle = "labeler's hidden score (gold)" if score == "gold" else "reward model's score (proxy)"
     layout = _layout_dict(title, "KL(π ‖ π_ref) per completion (nats, log scale)", f"mean {ytitle}", height,
                           revision=title)
     layout["xaxis"].update(type="log", **log_ticks(all_kl))
     layout.update(legend=dict(title=dict(text="method<br>(big dot: end)"), orientation="v", x=1.02,
-                              xanchor="left", y=1, yanchor="top"))
+                              xanchor="left", y=1, yanchor="top"), shapes=shapes, annotations=annotations)
     return _figure(traces, layout)

@@ -79,7 +79,7 @@ right.plotly_chart(charts.estimator_spread(sweep, estimators.lean, title="How fa
                    key="fig_kl_spread")
 values, table, agreement = _estimates(estimators.lean, estimators.repeats, seed, device)
 left, right = st.columns(2)
-left.plotly_chart(charts.estimate_histograms(values, title=f"One token's estimate at lean {estimators.lean:g}"),
+left.plotly_chart(charts.estimate_quantiles(values, title=f"Every sampled token's estimate at lean {estimators.lean:g}"),
                   key="fig_kl_hist")
 with right:
     st.markdown(tr("**On these samples**, per completion (summed over its tokens)"))
@@ -118,7 +118,7 @@ def draw_noise(run, records):
     left.plotly_chart(charts.baseline_noise(last["rows"], BASELINE_LABELS,
                                             title=f"Gradient noise of each baseline over {last['update']} batches"),
                       key="fig_group_noise")
-    right.plotly_chart(charts.group_weights(last["groups"], title="How hard each group pushes"),
+    right.plotly_chart(charts.group_weights(last["groups"], title="How hard each group pushes (reward-model scores)"),
                        key="fig_group_weights")
 
 

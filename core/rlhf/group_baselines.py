@@ -201,8 +201,9 @@ def measure_gradient_noise(config: NoiseConfig, lm, tokenizer, rm, prompts: list
     A record holds, per baseline ("rows"), the trace of g's covariance over batches (its
     variance, summed over all parameters), that variance divided by the squared norm of the
     mean g (scale-free: GRPO's division by the std rescales g), and the mean |A|; per sampled
-    group ("groups"), its reward std and mean |A| under GRPO and Dr GRPO (the std's effect);
-    and the share of groups with no signal. The value baseline is each prompt's mean reward
+    group ("groups"), the std of its reward-model scores and mean |A| under GRPO and Dr GRPO
+    on those scores (the std's effect, seen on a reward that never ties, whichever reward the
+    gradients use); and the share of groups with no signal. The value baseline is each prompt's mean reward
     over `value_samples` other completions: the V(prompt) a well-trained critic would give."""
     from core.rlhf.model import Sampling, decode, sample
     from core.rlhf.ppo_lm import completion_mask, next_token_logprobs, token_logprobs
@@ -218,9 +219,12 @@ def measure_gradient_noise(config: NoiseConfig, lm, tokenizer, rm, prompts: list
     sampling = Sampling(new_tokens=new_tokens)
 
     def draw(asked):
+        """Samples, the chosen rewards, and the reward model's scores (the groups' spread)."""
         ids, mask, tokens = sample(policy, tokenizer, asked, sampling, coins)
         texts = [p + " " + t for p, t in zip(asked, decode(tokenizer, tokens))]
-        return ids, mask, tokens, _rewards(config.reward, rm, tokenizer, texts, device)
+        scores = _rewards("reward_model", rm, tokenizer, texts, device)
+        rewards = scores if config.reward == "reward_model" else _rewards(config.reward, rm, tokenizer, texts, device)
+        return ids, mask, tokens, rewards, scores
 
     values = draw([p for p in prompts for _ in range(value_samples)])[3].view(len(prompts), value_samples).mean(-1)
     total = {b: 0.0 for b in BASELINES}
@@ -229,8 +233,8 @@ def measure_gradient_noise(config: NoiseConfig, lm, tokenizer, rm, prompts: list
     groups, all_rewards = [], []
     start = time.perf_counter()
     for batch in range(1, config.batches + 1):
-        ids, mask, tokens, rewards = draw([p for p in prompts for _ in range(group)])
-        rewards = rewards.view(len(prompts), group)
+        ids, mask, tokens, rewards, scores = draw([p for p in prompts for _ in range(group)])
+        rewards, scores = rewards.view(len(prompts), group), scores.view(len(prompts), group)
         all_rewards.append(rewards)
         full_ids, full_mask = torch.cat([ids, tokens], 1), torch.cat([mask, torch.ones_like(tokens)], 1)
         done = completion_mask(tokens, tokenizer.eos_token_id)
@@ -242,8 +246,8 @@ def measure_gradient_noise(config: NoiseConfig, lm, tokenizer, rm, prompts: list
             total[baseline] = total[baseline] + g
             squares[baseline] += float(g @ g)
             size[baseline] += float(advantages.abs().mean())
-        grpo, dr = grpo_advantages(rewards), grpo_advantages(rewards, scale=False)
-        groups += [{"std": float(rewards[k].std()), "grpo": float(grpo[k].abs().mean()),
+        grpo, dr = grpo_advantages(scores), grpo_advantages(scores, scale=False)
+        groups += [{"std": float(scores[k].std()), "grpo": float(grpo[k].abs().mean()),
                     "dr_grpo": float(dr[k].abs().mean())} for k in range(len(prompts))]
         rows = []
         for baseline in BASELINES:

@@ -10,8 +10,8 @@ takes a few minutes).
    KL(ref||pi)'s and not grad KL(pi||ref)'s direction, and k1's has no direction at all.
 4. Group baselines, after Start: every baseline's gradient noise is below no baseline's, RLOO
    and Dr GRPO score the same, and with the pass/fail reward some groups have no signal.
-5. Under Dr GRPO a group's push grows with its rewards' spread; under GRPO the groups with any
-   spread push more nearly alike.
+5. On the reward model's scores: under Dr GRPO a group's push grows with its scores' spread;
+   under GRPO every group pushes about equally hard.
 6. DPO: the implicit reward's held-out accuracy rises well above a coin's, the policy's samples
    earn more gold, and its KL to the reference grows.
 7. Best-of-N with the hurried labeler's reward model: the proxy rises at every N while the gold
@@ -98,8 +98,9 @@ def test_claim_5_grpo_evens_out_the_groups_push(noise):
     std = np.asarray(flat(trace(fig, "GRPO (÷ group std)")["x"]), dtype=float)
     grpo, dr = ys(fig, "GRPO (÷ group std)"), ys(fig, "Dr GRPO (mean only)")
     spread = std > 0
-    assert np.corrcoef(std[spread], dr[spread])[0, 1] > 0.5
-    assert grpo[spread].max() / grpo[spread].min() < dr[spread].max() / dr[spread].min()
+    assert np.corrcoef(std[spread], dr[spread])[0, 1] > 0.8
+    assert abs(np.corrcoef(std[spread], grpo[spread])[0, 1]) < 0.5
+    assert grpo[spread].max() / grpo[spread].min() < 2 < dr[spread].max() / dr[spread].min()
 
 
 def test_claim_6_dpo_learns_the_preferences():

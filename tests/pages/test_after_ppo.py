@@ -15,7 +15,7 @@ def test_page_renders_the_estimators_at_its_defaults(app):
     at = app(PAGE)
     assert not at.exception and not at.warning
     assert {"Each estimator's mean against the exact KL", "How far one token's estimate strays",
-            "One token's estimate at lean 2"} <= set(titles(at))
+            "Every sampled token's estimate at lean 2"} <= set(titles(at))
     table = at.dataframe[0].value
     assert list(table["estimator"]) == ["k1", "k2", "k3"]
     assert len(at.dataframe[1].value) == 3
