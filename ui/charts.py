@@ -784,8 +784,7 @@ def estimator_means(rows: list[dict], lean: float, *, title: str, height: int = 
                                                                dash="dash" if name == "k3" else "solid"),
                                marker=dict(size=5)))
     layout = _layout_dict(title, "the policy's lean (0: π = π_ref)", "nats per token", height, revision=title)
-    layout.update(LEGEND_INSIDE)
-    layout["legend"].update(x=0.98, xanchor="right", y=0.02, yanchor="bottom")  # under the curves' far end
+    layout["legend"] = dict(LEGEND_INSIDE["legend"], x=0.98, xanchor="right", y=0.02, yanchor="bottom")  # under the far end
     return _figure(traces, _at_lean(layout, lean))
 
 
@@ -804,8 +803,7 @@ def estimator_spread(rows: list[dict], lean: float, *, title: str, height: int =
     layout["yaxis"].update(type="log", **log_ticks([r[f"{name}_std"] for r in rows[1:] for name in ESTIMATOR_COLORS]))
     layout["yaxis2"] = dict(title=dict(text="P(k1 < 0)"), overlaying="y", side="right", range=[0, 1],
                             tickvals=[0, 0.25, 0.5, 0.75, 1], tickformat=".0%", showgrid=False)
-    layout.update(LEGEND_INSIDE)
-    layout["legend"].update(x=0.98, xanchor="right", y=0.02, yanchor="bottom")  # the bottom right stays empty
+    layout["legend"] = dict(LEGEND_INSIDE["legend"], x=0.98, xanchor="right", y=0.02, yanchor="bottom")  # empty there
     return _figure(traces, _at_lean(layout, lean))
 
 
@@ -840,7 +838,8 @@ def estimate_quantiles(values: dict[str, np.ndarray], *, title: str, height: int
                            line=dict(color=ESTIMATOR_COLORS["k1"], dash="dot", width=1.5)))
         annotations.append(dict(x=below, y=1, xref="x", yref="paper", yanchor="bottom", showarrow=False,
                                 text=f"k1 < 0 for {below:.0%} of tokens", font=dict(color=ESTIMATOR_COLORS["k1"])))
-    layout.update(LEGEND_INSIDE, shapes=shapes, annotations=annotations)
+    layout.update(shapes=shapes, annotations=annotations)
+    layout["legend"] = dict(LEGEND_INSIDE["legend"])  # top left: every curve starts near 0
     return _figure(traces, layout)
 
 
