@@ -153,7 +153,7 @@ def train_group(config: GroupConfig, lm, tokenizer, rm, prompts: list[str], seed
 # ---- the same policy, five baselines: how noisy is each gradient? ------------------------------
 
 BASELINES = ("none", "value", "grpo", "dr_grpo", "rloo")
-BASELINE_LABELS = {"none": "no baseline (REINFORCE)", "value": "learned value V(prompt) (PPO's critic)",
+BASELINE_LABELS = {"none": "no baseline (REINFORCE)", "value": "V(prompt) fitted on other samples (a critic)",
                    **ESTIMATOR_LABELS}
 REWARDS = ("reward_model", "pass_fail")
 

@@ -9,7 +9,8 @@ takes a few minutes).
 3. Used as losses: k2's expected gradient is exactly grad KL(pi||ref)'s, k3's is grad
    KL(ref||pi)'s and not grad KL(pi||ref)'s direction, and k1's has no direction at all.
 4. Group baselines, after Start: every baseline's gradient noise is below no baseline's, RLOO
-   and Dr GRPO score the same, and with the pass/fail reward some groups have no signal.
+   and Dr GRPO score the same, the value fitted on other samples is the quietest, and with the
+   pass/fail reward some groups have no signal.
 5. On the reward model's scores: under Dr GRPO a group's push grows with its scores' spread;
    under GRPO every group pushes about equally hard.
 6. DPO: the implicit reward's held-out accuracy rises well above a coin's, the policy's samples
@@ -88,6 +89,7 @@ def test_claim_4_every_baseline_lowers_the_noise(noise):
     none = values.pop("no baseline (REINFORCE)")
     assert all(v < none for v in values.values()), values
     assert values["RLOO (leave one out)"] == pytest.approx(values["Dr GRPO (mean only)"], rel=1e-3)
+    assert min(values, key=values.get) == "V(prompt) fitted on other samples (a critic)"
     silent = next(m for m in at.metric if m.label.startswith("Groups with no signal"))
     assert float(silent.value.rstrip("%")) > 0
 
