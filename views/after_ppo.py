@@ -125,6 +125,18 @@ def draw_noise(run, records):
 live_panel("ap_noise_run", draw_noise, "Press **Start** to sample batch after batch from the same policy "
                                        "and measure each baseline's gradient.")
 
+def reward_and_kl(records, marks, xtitle: str, name: str) -> None:
+    """Proxy and gold beside the KL to the reference, as the RLHF page draws PPO's."""
+    left, right = st.columns(2)
+    left.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
+        records, "update", {"reward model (proxy)": "rm_reward", "labeler's hidden score (gold)": "gold"},
+        title="Reward", xtitle=xtitle, ytitle="mean per completion", height=300)), marks, "update"),
+        key=f"fig_{name}_reward")
+    right.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
+        records, "update", {"KL to the reference": "kl"}, title="KL(π ‖ π_ref) per completion",
+        xtitle=xtitle, ytitle="nats", height=300)), marks, "update"), key=f"fig_{name}_kl")
+
+
 st.subheader(tr("Train without a critic"))
 lesson(PAGE, "group_training")
 group_config = config_widgets(GroupConfig, prefix="ap_group_", columns=4, device=device)
@@ -137,15 +149,7 @@ def draw_group(run, records):
     if not records:
         st.caption(tr("Sampling the first groups…"))
         return
-    left, right = st.columns(2)
-    left.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
-        records, "update", {"reward model (proxy)": "rm_reward", "labeler's hidden score (gold)": "gold"},
-        title="Reward", xtitle="update", ytitle="mean per completion", height=300)), run.marks, "update"),
-        key="fig_group_reward")
-    right.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
-        records, "update", {"KL to the reference": "kl"}, title="KL(π ‖ π_ref) per completion",
-        xtitle="update", ytitle="nats", height=300)), run.marks, "update"), key="fig_group_kl")
-
+    reward_and_kl(records, run.marks, "update", "group")
 
 live_panel("ap_group_run", draw_group, "Press **Start** to train with the group baseline chosen above.")
 
@@ -170,15 +174,7 @@ def draw_dpo(run, records):
     right.plotly_chart(charts.mark_knob_changes(charts.legend_above(charts.lines(
         records, "update", {"DPO loss": "loss"}, title="DPO loss", xtitle="step",
         ytitle="−log σ(β·margin)", height=300)), run.marks, "update"), key="fig_dpo_loss")
-    left, right = st.columns(2)
-    left.plotly_chart(charts.legend_above(charts.lines(
-        seen, "update", {"reward model (proxy)": "rm_reward", "labeler's hidden score (gold)": "gold"},
-        title="Reward", xtitle="step", ytitle="mean per completion", height=300)),
-        key="fig_dpo_reward")
-    right.plotly_chart(charts.legend_above(charts.lines(
-        seen, "update", {"KL to the reference": "kl"}, title="KL(π ‖ π_ref) per completion",
-        xtitle="step", ytitle="nats", height=300)), key="fig_dpo_kl")
-
+    reward_and_kl(seen, run.marks, "step", "dpo")
 
 live_panel("ap_dpo_run", draw_dpo, "Press **Start** to train the policy on the labelled pairs with the DPO loss.")
 
