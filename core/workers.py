@@ -414,11 +414,11 @@ class ProcessRun(Run):
             self._checkpoint = checkpoint
 
     def _receive(self, record: dict, applied: dict | None) -> None:
-        self._append(record)
-        if applied:
+        if applied:  # the mark before its record: whoever sees the record sees the mark too
             with self._lock:
-                self._marks.append({"index": self._seen - 1, "changes": applied,
+                self._marks.append({"index": self._seen, "changes": applied,
                                     "record": {k: v for k, v in record.items() if not k.startswith("_")}})
+        self._append(record)
         bad = first_non_finite(record)
         if bad is not None:
             self.status = FAILED
